@@ -1,0 +1,147 @@
+"""The `healthplan` command: a thin layer over the core.
+
+Bad input gets one line on stderr naming the file and the problem, and exit
+status 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from healthplan.documents import DocumentError, read_document
+from healthplan.extract import ExtractedPlan, extract_plan
+from healthplan.samples import sample_paths
+
+app = typer.Typer(
+    help="healthplan：卫生健康发展规划监测评估系统",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+)
+
+EXIT_BAD_INPUT = 2
+
+
+class IngestFormat(StrEnum):
+    json = "json"
+    summary = "summary"
+
+
+def fail_line(path: str, problem: str) -> None:
+    typer.echo(f"healthplan: 错误：{path}：{problem}", err=True)
+
+
+def read_plan(path: str) -> ExtractedPlan | None:
+    """Read and extract one plan; on bad input print one line and return None."""
+    try:
+        return extract_plan(read_document(path))
+    except DocumentError as exc:
+        fail_line(exc.path, exc.problem)
+    except Exception as exc:  # a reader bug must still not show the user a traceback
+        fail_line(path, f"读取时出现内部错误（{type(exc).__name__}：{exc}）")
+    return None
+
+
+@app.command()
+def ingest(
+    files: list[Path] = typer.Argument(..., help="规划文件（.txt .docx .pdf .html）"),
+    format: IngestFormat = typer.Option(IngestFormat.summary, "--format", "-f",
+                                        help="json：每个文件输出一行 JSON；summary：可读摘要"),
+) -> None:
+    """读取规划文件，提取元数据、大纲、指标表、专栏项目和量化承诺。"""
+    failed = False
+    for file in files:
+        plan = read_plan(str(file))
+        if plan is None:
+            failed = True
+            continue
+        if format is IngestFormat.json:
+            typer.echo(json.dumps(plan.to_json(), ensure_ascii=False))
+        else:
+            typer.echo(render_summary(plan))
+        if not plan.indicator_tables:
+            fail_line(str(file), "未找到指标表（已提取大纲和专栏项目）")
+            failed = True
+    if failed:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+@app.command()
+def demo() -> None:
+    """读取内置的五个示例规划，逐一打印摘要。"""
+    paths = sample_paths()
+    typer.echo(f"内置示例规划 {len(paths)} 份（{paths[0].parent}）\n")
+    failed = False
+    for path in paths:
+        plan = read_plan(str(path))
+        if plan is None:
+            failed = True
+            continue
+        typer.echo(render_summary(plan))
+    if failed:
+        raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def render_summary(plan: ExtractedPlan) -> str:
+    info = plan.document
+    out = [f"■ {info.title or '（未识别标题）'}" + ("（征求意见稿）" if info.status == "draft" else "")]
+    out.append(f"  文件：{Path(info.path).name}（{info.format}，{info.lines} 行）")
+    out.append(
+        f"  地区：{info.region or '未识别'}　规划期：{info.period or '未识别'}　"
+        f"发布：{info.issuer or '—'} {info.issued_on or ''}".rstrip()
+    )
+    for table in plan.indicator_tables:
+        kind = "上期规划完成情况" if table.kind == "completion" else "本期规划指标"
+        counts = _attribute_counts(table.rows)
+        out.append(
+            f"  指标表「{table.caption or '（无标题）'}」（{kind}，{table.period or '规划期未识别'}，"
+            f"第 {table.line_start}–{table.line_end} 行）：{len(table.rows)} 项指标"
+            + (f"，{counts}" if counts else "")
+        )
+    if not plan.indicator_tables:
+        out.append("  指标表：未找到")
+    captioned = [p for p in plan.projects if not p.caption_missing]
+    line = f"  专栏项目：{len(captioned)} 个"
+    missing = [p for p in plan.projects if p.caption_missing]
+    if missing:
+        where = "、".join(f"第 {p.line_start} 行" for p in missing)
+        line += f"（另有 {len(missing)} 个专栏缺少标题：{where}）"
+    out.append(line)
+    for project in captioned:
+        out.append(f"    专栏{project.number} {project.title}")
+    headings = sum(1 for _ in _walk(plan.outline))
+    out.append(f"  大纲标题：{headings} 个　量化承诺：{len(plan.commitments)} 条"
+               + (f"　目录条目：{len(plan.toc)} 条" if plan.toc else ""))
+    return "\n".join(out) + "\n"
+
+
+def _attribute_counts(rows) -> str:
+    binding = sum(1 for r in rows if r.attribute == "约束性")
+    expected = sum(1 for r in rows if r.attribute == "预期性")
+    other = len(rows) - binding - expected
+    parts = []
+    if binding:
+        parts.append(f"约束性 {binding}")
+    if expected:
+        parts.append(f"预期性 {expected}")
+    if other and (binding or expected):
+        parts.append(f"未标属性 {other}")
+    return "，".join(parts)
+
+
+def _walk(headings):
+    for heading in headings:
+        yield heading
+        yield from _walk(heading.children)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

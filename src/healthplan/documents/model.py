@@ -1,0 +1,92 @@
+"""The Document model every reader produces: numbered lines with provenance.
+
+A plan document of any format becomes a list of `Line`s. Line numbers are
+1-based and count the lines of the text as read (for .txt, the file's own
+lines; for .docx/.pdf/.html, the lines of the extracted text, where each table
+row is one line with its cells joined by tabs). A line that is a row of a real
+table (a Word/HTML table, or a ruled table found in a PDF) also carries its
+cells, so the table extractor can use the real structure instead of guessing
+it from the layout.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Line:
+    number: int
+    text: str
+    page: int | None = None
+    cells: tuple[str, ...] | None = None
+    table: int | None = None  # index of the real table this row belongs to
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.text.strip()
+
+
+@dataclass
+class Document:
+    path: str
+    format: str  # "txt" | "docx" | "pdf" | "html"
+    lines: list[Line] = field(default_factory=list)
+    encoding: str | None = None  # for text formats: the encoding detected
+    sha256: str | None = None
+
+    @property
+    def name(self) -> str:
+        from pathlib import Path
+
+        return Path(self.path).name
+
+    def line(self, number: int) -> Line:
+        return self.lines[number - 1]
+
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+class DocumentError(Exception):
+    """A document that cannot be read; the message names the file and the problem."""
+
+    def __init__(self, path: str, problem: str):
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+def lines_from_text(text: str, page: int | None = None, start: int = 1) -> list[Line]:
+    """Number the lines of plain text (newline-separated) from `start`."""
+    return [
+        Line(number=start + i, text=raw.rstrip("\r"), page=page)
+        for i, raw in enumerate(text.split("\n"))
+    ]
+
+
+def _is_ascii_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def fold_cell_text(text: str) -> str:
+    """Fold the text of one table cell (its paragraphs/wrapped lines joined by "\\n") to one line.
+
+    Pieces are stripped; two pieces are joined with " " when the last character of the
+    first and the first character of the second are both ASCII letters/digits (an English
+    word or number wrapped in a narrow cell, e.g. "DDDs" / "100"), and with "" otherwise:
+    Chinese text and punctuation wrap anywhere ("2020年" / "完成情况" → "2020年完成情况",
+    "同比例" / "提高" → "同比例提高"). No-break spaces and tabs inside a piece become
+    ordinary spaces, so the result never contains a tab or a newline.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\xa0", " ").replace("\t", " ")
+    pieces = [piece.strip() for piece in text.split("\n")]
+    folded = ""
+    for piece in pieces:
+        if not piece:
+            continue
+        if folded and _is_ascii_word_char(folded[-1]) and _is_ascii_word_char(piece[0]):
+            folded += " "
+        folded += piece
+    return folded

@@ -1,0 +1,108 @@
+"""What the extractors find in a Document; every item carries its line span."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Period:
+    start: int
+    end: int
+
+    def __str__(self) -> str:
+        return f"{self.start}–{self.end}"
+
+
+@dataclass
+class IndicatorRow:
+    """One row of an indicator table; values verbatim as printed."""
+
+    category: str
+    seq: str
+    name: str
+    unit: str
+    baseline_year: int | None
+    baseline: str
+    target_year: int | None
+    target: str
+    attribute: str
+    line_start: int
+    line_end: int
+
+
+@dataclass
+class IndicatorTable:
+    caption: str
+    header: list[str]
+    kind: str  # "plan" (targets of this plan) or "completion" (a previous plan's results)
+    period: Period | None
+    line_start: int
+    line_end: int
+    rows: list[IndicatorRow] = field(default_factory=list)
+
+
+@dataclass
+class Project:
+    """A key project box (专栏)."""
+
+    number: int | None
+    title: str | None
+    line_start: int
+    line_end: int
+    text: str
+    caption_missing: bool = False
+    inferred_number: int | None = None  # for an uncaptioned box, from its neighbours' numbers
+
+
+@dataclass
+class Heading:
+    kind: str  # chapter, section, cn_number, cn_paren, number, paren_number
+    marker: str  # as printed: "第四章", "一、", "（一）", "1．", "（1）"
+    title: str
+    line: int
+    children: list[Heading] = field(default_factory=list)
+
+
+@dataclass
+class TocEntry:
+    title: str
+    page: str
+    line: int
+
+
+@dataclass
+class DocumentInfo:
+    path: str
+    format: str
+    title: str | None
+    region: str | None
+    issuer: str | None
+    issued_on: str | None  # ISO date
+    period: Period | None
+    status: str  # "final" or "draft" (征求意见稿)
+    document_number: str | None  # 文号, e.g. 吴政办〔2022〕35号
+    sha256: str | None
+    lines: int
+
+
+def to_plain(obj):
+    """Dataclasses (nested) → plain dicts/lists for JSON."""
+    if isinstance(obj, list):
+        return [to_plain(item) for item in obj]
+    if hasattr(obj, "__dataclass_fields__"):
+        return {key: to_plain(getattr(obj, key)) for key in obj.__dataclass_fields__}
+    return obj
+
+
+__all__ = [
+    "DocumentInfo",
+    "Heading",
+    "IndicatorRow",
+    "IndicatorTable",
+    "Period",
+    "Project",
+    "TocEntry",
+    "asdict",
+    "to_plain",
+]

@@ -1,0 +1,422 @@
+"""Indicator tables (主要发展指标) from a Document.
+
+Plans print their indicator table in several layouts, and a plain-text copy of
+a plan keeps whatever the converter made of it. Three text layouts are read:
+
+* one cell per line, each cell line led by a tab, a blank line between rows;
+  a cell may wrap onto untabbed continuation lines, a merged cell is a
+  tab-only line, and a cell may even be split by a blank line;
+* one row per line with tab-separated cells, the header repeated after a page
+  break;
+* either of the above with category rows of their own (a row of one cell)
+  and the unit printed inside the name cell ("婴儿死亡率（‰）").
+
+Real tables (.docx, .html, ruled tables in a PDF) arrive as lines that carry
+their cells and skip the layout guessing. Both paths meet in `_table_from_grid`,
+which maps header cells to roles and carries categories down.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from healthplan.documents.model import Document, Line
+from healthplan.extract.model import IndicatorRow, IndicatorTable, Period
+from healthplan.textutil import fold_whitespace, join_wrapped
+
+# --- header roles ---------------------------------------------------------
+
+_NAME_HEADER = re.compile(r"^(主要)?(发展)?指标(名称|名)?$")
+_ROLE_PATTERNS = [
+    ("category", re.compile(r"^(领域|分类|类别|类型|维度)$")),
+    ("seq", re.compile(r"^(序号?|编号)$")),
+    ("unit", re.compile(r"^(计量)?单位$")),
+    ("attribute", re.compile(r"^(指标)?(性质|属性)$")),
+    ("name", _NAME_HEADER),
+]
+_YEAR = re.compile(r"(19|20)\d{2}")
+_ACTUAL = re.compile(r"完成|实际|现状|基期|基线|基数|现值")
+_TARGET = re.compile(r"目标|规划|预期值")
+_ATTRIBUTE_VALUES = ("约束性", "预期性")
+_FIVE_YEAR_PLAN = re.compile(r"[“\"]?十([一二三四五六七八九])五[”\"]?")
+_CN_ONES = "一二三四五六七八九"
+
+
+def five_year_plan_period(text: str) -> Period | None:
+    """Period of the n-th five-year plan named in text (“十四五” → 2021–2025)."""
+    match = _FIVE_YEAR_PLAN.search(text)
+    if not match:
+        return None
+    number = 10 + _CN_ONES.index(match.group(1)) + 1
+    start = 1966 + 5 * (number - 3)  # the third plan began in 1966, every later one 5 years on
+    return Period(start, start + 4)
+
+
+def _norm(cell: str) -> str:
+    return re.sub(r"\s+", "", cell)
+
+
+def is_name_header(cell: str) -> bool:
+    return bool(_NAME_HEADER.match(_norm(cell)))
+
+
+@dataclass
+class _Columns:
+    roles: dict[str, int]
+    baseline_year: int | None
+    target_year: int | None
+    completion: bool  # the baseline column is a previous plan's actual result
+
+
+def _map_columns(header: list[str], period: Period | None) -> _Columns | None:
+    roles: dict[str, int] = {}
+    values: list[tuple[int, str]] = []
+    for index, cell in enumerate(header):
+        text = _norm(cell)
+        for role, pattern in _ROLE_PATTERNS:
+            if role not in roles and pattern.match(text):
+                roles[role] = index
+                break
+        else:
+            if text:
+                values.append((index, text))
+    if "name" not in roles or not values:
+        return None
+
+    def year_of(text: str) -> int | None:
+        match = _YEAR.search(text)
+        return int(match.group(0)) if match else None
+
+    target_year = baseline_year = None
+    completion = False
+    if len(values) == 1:
+        roles["target"] = values[0][0]
+        target_year = year_of(values[0][1])
+    else:
+        actual = [v for v in values if _ACTUAL.search(v[1])]
+        target = [v for v in values if _TARGET.search(v[1]) and not _ACTUAL.search(v[1])]
+        if actual and target:
+            base, goal = actual[0], target[0]
+            completion = True
+        else:
+            ordered = sorted(values, key=lambda v: (year_of(v[1]) or 9999, v[0]))
+            base, goal = ordered[0], ordered[-1]
+        roles["baseline"], roles["target"] = base[0], goal[0]
+        baseline_year, target_year = year_of(base[1]), year_of(goal[1])
+    if target_year is None and period is not None:
+        target_year = period.end
+    if completion and baseline_year is None:
+        baseline_year = target_year
+    return _Columns(roles, baseline_year, target_year, completion)
+
+
+# --- unit inside the name --------------------------------------------------
+
+_TRAILING_PAREN = re.compile(r"^(?P<name>.+?)[（(](?P<unit>[^（）()]{1,20})[）)]\s*$")
+_UNIT_HINT = re.compile(r"[%‰％岁人张个元天年次床万/a-zA-Z]")
+
+
+def split_unit_from_name(name: str) -> tuple[str, str]:
+    """'婴儿死亡率（‰）' → ('婴儿死亡率', '‰'); names without a trailing unit are unchanged."""
+    match = _TRAILING_PAREN.match(name)
+    if match and _UNIT_HINT.search(match.group("unit")):
+        return match.group("name").strip(), match.group("unit").strip()
+    return name, ""
+
+
+# --- grid → rows ------------------------------------------------------------
+
+
+@dataclass
+class _RawRow:
+    cells: list[str]
+    line_start: int
+    line_end: int
+
+
+def _is_category_row(cells: list[str]) -> bool:
+    """A row of its own naming the category: one text, in the first cell (maybe merged across)."""
+    return bool(cells) and bool(cells[0]) and all(c in ("", cells[0]) for c in cells[1:])
+
+
+def _table_from_grid(
+    caption: str,
+    header: list[str],
+    raw_rows: list[_RawRow],
+    line_start: int,
+    line_end: int,
+    document_period: Period | None,
+) -> IndicatorTable | None:
+    period = five_year_plan_period(caption) or document_period
+    columns = _map_columns(header, period)
+    if columns is None:
+        return None
+    roles = columns.roles
+    ncols = len(header)
+    normalized_header = [_norm(c) for c in header]
+    table = IndicatorTable(
+        caption=fold_whitespace(caption),
+        header=[fold_whitespace(c) for c in header],
+        kind="completion" if columns.completion else "plan",
+        period=period,
+        line_start=line_start,
+        line_end=line_end,
+    )
+    category = ""
+    for raw in raw_rows:
+        cells = [fold_whitespace(c) for c in raw.cells]
+        while len(cells) > ncols and not cells[-1]:
+            cells.pop()
+        if [_norm(c) for c in cells] == normalized_header:
+            continue  # header repeated after a page break
+        if _is_category_row(cells):
+            category = cells[0]
+            continue
+        if len(cells) < ncols and "category" in roles and roles["category"] == 0:
+            cells = [""] * (ncols - len(cells)) + cells  # the merged category cell was left out
+        cells += [""] * (ncols - len(cells))
+
+        def cell(role: str, cells: list[str] = cells) -> str:
+            return cells[roles[role]] if role in roles else ""
+
+        if cell("category"):
+            category = cell("category")
+        name, unit = cell("name"), cell("unit")
+        if not name:
+            continue
+        if "unit" not in roles:
+            name, unit = split_unit_from_name(name)
+        baseline = cell("baseline")
+        table.rows.append(
+            IndicatorRow(
+                category=category,
+                seq=cell("seq"),
+                name=name,
+                unit=unit,
+                baseline_year=columns.baseline_year if "baseline" in roles else None,
+                baseline=baseline,
+                target_year=columns.target_year,
+                target=cell("target"),
+                attribute=cell("attribute"),
+                line_start=raw.line_start,
+                line_end=raw.line_end,
+            )
+        )
+    return table if table.rows else None
+
+
+# --- text layouts ------------------------------------------------------------
+
+
+def _blank(line: Line) -> bool:
+    # A tab-only line is not blank here: it is an empty (merged) cell.
+    return not line.text.strip(" \u3000\r\xa0")
+
+
+def _tab_led(line: Line) -> bool:
+    return line.text.lstrip(" ").startswith("\t")
+
+
+def _cells_of_block(lines: list[Line]) -> list[str]:
+    """Cells of a one-cell-per-line block: a tab starts a cell, other lines continue it."""
+    cells: list[str] = []
+    for line in lines:
+        if _tab_led(line):
+            cells.append(line.text.strip())
+        elif cells:
+            cells[-1] = join_wrapped(cells[-1], line.text)
+        else:
+            cells.append(line.text.strip())
+    return cells
+
+
+def _caption_before(lines: list[Line], index: int) -> tuple[str, int]:
+    """The caption: the nearest non-blank line above `index` (within three lines)."""
+    for back in range(index - 1, max(index - 4, -1), -1):
+        line = lines[back]
+        if line.is_blank:
+            continue
+        if line.cells is None and not _tab_led(line):
+            return line.text.strip(), back
+        break
+    return "", index
+
+
+def _one_cell_per_line_table(lines: list[Line], start: int):
+    """Parse the layout with one cell per line, starting at the header's first line."""
+    n = len(lines)
+    end = start
+    while end < n and not _blank(lines[end]):
+        end += 1
+    header = _cells_of_block(lines[start:end])
+    ncols = len(header)
+    blocks: list[list[Line]] = []
+    i = end
+    blank_run = 0
+    while i < n:
+        line = lines[i]
+        if _blank(line):
+            blank_run += 1
+            i += 1
+            if blank_run >= 2:
+                break
+            continue
+        block_start = i
+        while i < n and not _blank(lines[i]):
+            i += 1
+        block = lines[block_start:i]
+        if not _tab_led(block[0]):
+            previous = _cells_of_block(blocks[-1]) if blocks else []
+            if blocks and len(previous) < ncols and blank_run == 1:
+                blocks[-1] = blocks[-1] + block  # a cell split across a blank line
+                blank_run = 0
+                continue
+            i = block_start
+            break
+        cells = _cells_of_block(block)
+        if len(cells) == 1 and (len(cells[0]) > 15 or cells[0].startswith("专栏")):
+            i = block_start
+            break
+        blocks.append(block)
+        blank_run = 0
+    raw_rows = [
+        _RawRow(_cells_of_block(block), block[0].number, block[-1].number) for block in blocks
+    ]
+    last = blocks[-1][-1].number if blocks else lines[end - 1].number
+    return header, raw_rows, last
+
+
+def _one_row_per_line_table(lines: list[Line], start: int):
+    header = lines[start].text.strip("\n").split("\t")
+    header = [c.strip() for c in header]
+    raw_rows: list[_RawRow] = []
+    i = start + 1
+    blank_run = 0
+    last = lines[start].number
+    while i < len(lines):
+        line = lines[i]
+        if _blank(line):
+            blank_run += 1
+            if blank_run >= 2:
+                break
+            i += 1
+            continue
+        if line.text.count("\t") < max(1, len(header) - 3):
+            break
+        raw_rows.append(_RawRow([c.strip() for c in line.text.split("\t")], line.number,
+                                line.number))
+        last = line.number
+        blank_run = 0
+        i += 1
+    return header, raw_rows, last
+
+
+def _text_tables(lines: list[Line], period: Period | None, skip: set[int]):
+    tables: list[IndicatorTable] = []
+    i = 0
+    n = len(lines)
+    while i < n:
+        line = lines[i]
+        if line.cells is not None or line.number in skip:
+            i += 1
+            continue
+        cells = [c.strip() for c in line.text.split("\t")]
+        if len(cells) >= 3 and any(is_name_header(c) for c in cells):
+            caption, _ = _caption_before(lines, i)
+            header, raw_rows, last = _one_row_per_line_table(lines, i)
+        elif _tab_led(line) and is_name_header(line.text):
+            start = i
+            while start > 0 and _tab_led(lines[start - 1]) and not _blank(lines[start - 1]):
+                start -= 1
+            caption, _ = _caption_before(lines, start)
+            header, raw_rows, last = _one_cell_per_line_table(lines, start)
+        else:
+            i += 1
+            continue
+        table = _table_from_grid(caption, header, raw_rows, line.number, last, period)
+        if table is not None:
+            caption_line = _caption_line_number(lines, i, caption)
+            table.line_start = caption_line or table.line_start
+            tables.append(table)
+        i = last  # line numbers are 1-based: continue after the table's last line
+    return tables
+
+
+def _caption_line_number(lines: list[Line], index: int, caption: str) -> int | None:
+    if not caption:
+        return None
+    for back in range(index, max(index - 12, -1), -1):
+        if lines[back].text.strip() == caption:
+            return lines[back].number
+    return None
+
+
+# --- real tables ---------------------------------------------------------------
+
+
+def _real_tables(lines: list[Line], period: Period | None):
+    groups: dict[int, list[Line]] = {}
+    for line in lines:
+        if line.table is not None and line.cells is not None:
+            groups.setdefault(line.table, []).append(line)
+    tables: list[IndicatorTable] = []
+    previous: tuple[IndicatorTable, list[str], int] | None = None
+    for rows in groups.values():
+        header_index = next(
+            (k for k, row in enumerate(rows) if any(is_name_header(c) for c in row.cells)), None
+        )
+        first = rows[0].number
+        if header_index is None:
+            # A table continued on the next PDF page without its header.
+            if previous and _continues(lines, previous[2], first, rows, len(previous[1])):
+                table, header, _ = previous
+                more = _table_from_grid(table.caption, header, _raw(rows), first,
+                                        rows[-1].number, period)
+                if more:
+                    table.rows.extend(more.rows)
+                    table.line_end = rows[-1].number
+                    previous = (table, header, rows[-1].number)
+            continue
+        header = list(rows[header_index].cells)
+        caption, caption_index = _caption_before(lines, first - 1)
+        table = _table_from_grid(caption, header, _raw(rows[header_index + 1:]), first,
+                                 rows[-1].number, period)
+        if table is None:
+            previous = None
+            continue
+        if caption:
+            table.line_start = lines[caption_index].number
+        tables.append(table)
+        previous = (table, header, rows[-1].number)
+    return tables
+
+
+def _raw(rows: list[Line]) -> list[_RawRow]:
+    return [_RawRow(list(row.cells), row.number, row.number) for row in rows]
+
+
+def _continues(lines: list[Line], last: int, first: int, rows: list[Line], ncols: int) -> bool:
+    between = [line for line in lines[last:first - 1] if not line.is_blank]
+    return len(between) <= 2 and all(len(row.cells) == ncols for row in rows)
+
+
+def extract_indicator_tables(
+    document: Document, period: Period | None = None, skip: set[int] | None = None
+) -> list[IndicatorTable]:
+    """Every indicator table in the document, in order of appearance."""
+    skip = skip or set()
+    tables = _real_tables(document.lines, period) + _text_tables(document.lines, period, skip)
+    return sorted(tables, key=lambda t: t.line_start)
+
+
+def table_line_numbers(tables: list[IndicatorTable]) -> set[int]:
+    return {n for t in tables for n in range(t.line_start, t.line_end + 1)}
+
+
+__all__ = [
+    "extract_indicator_tables",
+    "five_year_plan_period",
+    "split_unit_from_name",
+    "table_line_numbers",
+]

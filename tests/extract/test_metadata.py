@@ -1,0 +1,50 @@
+"""Title, region, issuer, date, period and status from the opening of a plan."""
+
+from __future__ import annotations
+
+from healthplan.documents.model import Document, lines_from_text
+from healthplan.extract.metadata import extract_info
+from healthplan.extract.model import Period
+
+NOTICE = """县政府办公室关于印发《某某县“十四五”卫生健康
+事业发展规划（2021—2025年）》的通知
+各乡镇人民政府：
+现将《某某县“十四五”卫生健康事业发展规划（2021—2025年）》印发给你们。
+某某县人民政府办公室
+2022年6月1日
+（此件公开发布）
+某某县“十四五”卫生健康
+
+事业发展规划（2021—2025年）
+
+“十四五”时期，根据《江苏省“十四五”卫生健康发展规划》……
+"""
+
+DRAFT = """ 某州某某区卫生健康事业发展“十五五”规划
+
+（征求意见稿）
+
+一、发展基础
+"""
+
+
+def info(text: str):
+    return extract_info(Document("p.txt", "txt", lines_from_text(text)))
+
+
+def test_plan_behind_a_cover_notice():
+    result = info(NOTICE)
+    assert result.title == "某某县“十四五”卫生健康事业发展规划（2021—2025年）"
+    assert result.region == "某某县"
+    assert result.issuer == "某某县人民政府办公室"
+    assert result.issued_on == "2022-06-01"
+    assert result.period == Period(2021, 2025)
+    assert result.status == "final"
+
+
+def test_draft_plan_of_its_own_with_a_fifteenth_plan_period():
+    result = info(DRAFT)
+    assert result.title == "某州某某区卫生健康事业发展“十五五”规划"
+    assert result.status == "draft"
+    assert result.period == Period(2026, 2030)
+    assert result.issuer is None and result.issued_on is None
