@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from healthplan.documents.model import Document, DocumentError, lines_from_text
 
 # GB18030 is a superset of GBK and GB2312, so one attempt covers all three.
@@ -33,12 +35,14 @@ def _decode(path: str, data: bytes, encoding: str) -> str:
         raise DocumentError(path, f"文本不是有效的 {encoding} 编码：{exc.reason}") from None
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
 def _looks_like_text(text: str) -> bool:
     # GB18030 decodes almost any byte string; reject results full of control characters.
     if not text:
         return True
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
-    return controls / len(text) < 0.01
+    return len(_CONTROL.findall(text)) / len(text) < 0.01
 
 
 def read_text(path: str, data: bytes) -> Document:

@@ -61,7 +61,11 @@ def find_toc(document: Document) -> list[TocEntry]:
     for line in document.lines:
         if line.cells is not None:
             continue
-        match = _TOC_LINE.match(line.text.strip(" "))
+        text = line.text.strip(" ")
+        # Cheap test first: an entry is short and ends with its page number.
+        if len(text) > 80 or not text[-1:].isdigit() and not text.endswith(("-", "－", "—")):
+            continue
+        match = _TOC_LINE.match(text)
         if match and not line.text.startswith("\t"):
             title = match.group("title").strip()
             if len(title) >= 2 and not title.replace(".", "").isdigit():

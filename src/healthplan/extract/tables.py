@@ -318,7 +318,7 @@ def _text_tables(lines: list[Line], period: Period | None, skip: set[int]):
     n = len(lines)
     while i < n:
         line = lines[i]
-        if line.cells is not None or line.number in skip:
+        if line.cells is not None or line.number in skip or "指标" not in line.text:
             i += 1
             continue
         cells = [c.strip() for c in line.text.split("\t")]
