@@ -44,15 +44,18 @@ def find_title(head: list[str]) -> str | None:
         if _is_title(line):
             return line
         # A title wrapped over two lines ("江阴市“十四五”卫生健康" / "事业发展规划（…）").
-        if k + 1 < len(non_blank) and len(line) <= 30 and _is_title(line + non_blank[k + 1]):
-            return line + non_blank[k + 1]
+        if k + 1 < len(non_blank) and len(line) <= 30 and not _is_title(non_blank[k + 1]):
+            if _is_title(line + non_blank[k + 1]):
+                return line + non_blank[k + 1]
     notice = "".join(line for line in non_blank if "印发" in line or "现将" in line)
     match = _QUOTED_TITLE.search(notice)
     return fold_whitespace(match.group(1)) if match else None
 
 
 def _is_title(text: str) -> bool:
-    return bool(_TITLE_LINE.match(text)) and "通知" not in text and "印发" not in text
+    # A plan title names its region or its five-year plan ("事业发展规划（…）" alone is a fragment).
+    named = bool(_REGION.match(text) or _NATIONAL.match(text) or five_year_plan_period(text))
+    return named and bool(_TITLE_LINE.match(text)) and "通知" not in text and "印发" not in text
 
 
 def find_region(title: str | None, issuer: str | None) -> str | None:

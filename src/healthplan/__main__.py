@@ -1,0 +1,3 @@
+from healthplan.cli import main
+
+main()
