@@ -69,7 +69,7 @@ def _is_ascii_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
-def fold_cell_text(text: str) -> str:
+def fold_cell_text(text: str, wrapped: bool = False) -> str:
     """Fold the text of one table cell (its paragraphs/wrapped lines joined by "\\n") to one line.
 
     Pieces are stripped; two pieces are joined with " " when the last character of the
@@ -78,6 +78,11 @@ def fold_cell_text(text: str) -> str:
     Chinese text and punctuation wrap anywhere ("2020年" / "完成情况" → "2020年完成情况",
     "同比例" / "提高" → "同比例提高"). No-break spaces and tabs inside a piece become
     ordinary spaces, so the result never contains a tab or a newline.
+
+    `wrapped=True` says the pieces are the printed lines of a cell (a PDF), not paragraphs:
+    a line break between two digits then splits one number ("10" / "0、100" → "100、100";
+    CJK line-breaking rules keep "、" off the start of a line by moving a digit down), so
+    digit–digit pieces are joined with "".
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\xa0", " ").replace("\t", " ")
@@ -87,6 +92,7 @@ def fold_cell_text(text: str) -> str:
         if not piece:
             continue
         if folded and _is_ascii_word_char(folded[-1]) and _is_ascii_word_char(piece[0]):
-            folded += " "
+            if not (wrapped and folded[-1].isdigit() and piece[0].isdigit()):
+                folded += " "
         folded += piece
     return folded

@@ -18,6 +18,10 @@ def sniff_format(path: str, data: bytes) -> str:
         if suffix in (".docx", ""):
             return "docx"
         raise DocumentError(path, "是 ZIP 压缩包而不是 .docx 文档，无法读取")
+    if data.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):  # OLE2: .doc, .wps, .xls …
+        raise DocumentError(
+            path, "是旧版 Office/WPS 文件（如 .doc、.wps），无法直接读取，请先另存为 .docx 或 PDF"
+        )
     if suffix == ".docx":
         raise DocumentError(path, "不是有效的 .docx 文件（文件已损坏或被截断）")
     if suffix == ".pdf":

@@ -62,6 +62,8 @@ def extract_plan(document: Document) -> ExtractedPlan:
         skip_lines=table_lines | toc_lines | retrospective,
         period=(info.period.start, info.period.end) if info.period else None,
     )
+    for item in [*tables, *projects]:
+        item.page = document.line(item.line_start).page
     return ExtractedPlan(info, outline, toc, tables, projects, commitments)
 
 

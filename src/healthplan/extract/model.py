@@ -40,6 +40,7 @@ class IndicatorTable:
     line_start: int
     line_end: int
     rows: list[IndicatorRow] = field(default_factory=list)
+    page: int | None = None  # page of the first line, for paged formats (PDF)
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Project:
     text: str
     caption_missing: bool = False
     inferred_number: int | None = None  # for an uncaptioned box, from its neighbours' numbers
+    page: int | None = None  # page of the caption, for paged formats (PDF)
 
 
 @dataclass

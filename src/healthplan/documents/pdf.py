@@ -1,0 +1,269 @@
+"""PDF plans with a text layer, read with pdfplumber, page by page.
+
+On each page the ruled (bordered) tables are found with pdfplumber's default "lines"
+strategy; every table becomes one line per row with its cells, placed at the table's
+top position among the text lines of the page. The text outside the tables is read as
+visual lines (`extract_text_lines`): a paragraph wrapped over several printed lines
+gives several lines, as in a plain-text plan. Page numbers ("- 3 -", "3", "第3页") and
+running headers/footers repeated at the same place on many pages are dropped.
+
+Cells merged across rows or columns are expanded: their text is repeated into every
+grid position they cover (like python-docx does for Word tables). Cell text is folded
+with `fold_cell_text(wrapped=True)`. Tables drawn without ruling lines are not detected;
+their text comes out as ordinary lines.
+
+A table continued on the next page (the last thing on one page and the first on the next,
+with the same column boundaries) is joined into one table: a repeated header row is
+dropped, a merged cell that runs on over the page break gets its text back (the PDF
+prints it once, on the first page), and a row split by the page break (a first row on
+the new page with only a few, non-empty cells, after a full row) is glued back into the
+row it continues. Each row keeps the page it is printed on (the glued row: its first page).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from healthplan.documents.lines import LineCollector
+from healthplan.documents.model import Document, DocumentError, fold_cell_text
+
+_NO_TEXT = "PDF 没有文字层（可能是扫描件），请先进行文字识别（OCR）"
+_CORRUPT = "不是有效的 PDF 文件（文件已损坏或被截断）"
+_ENCRYPTED = "PDF 文件已加密，需要密码才能打开，请先解除密码保护"
+
+# Header/footer bands: the top and bottom 12% of the page height.
+_BAND = 0.12
+_PAGE_NUMBER = re.compile(
+    r"^[\s\-－—–~·•]*(\d{1,4}|第\s*\d{1,4}\s*页(\s*[，,/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}|[ivxlcIVXLC]{1,6})[\s\-－—–~·•]*$"
+)
+_SNAP = 1.5  # points: cell edges closer than this are one grid line
+
+
+@dataclass
+class _TextLine:
+    top: float
+    text: str
+    in_band: bool
+
+
+@dataclass
+class _Table:
+    top: float
+    rows: list[list[str]]
+    ids: list[list[int]]  # the source cell of each grid position (equal ids = merged cell)
+    xs: list[float]  # column boundaries
+    pages: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _Page:
+    number: int
+    items: list[_TextLine | _Table] = field(default_factory=list)
+
+
+def read_pdf(path: str, data: bytes) -> Document:
+    pages = _read_pages(path, data)
+    _drop_page_furniture(pages)
+    _join_continued_tables(pages)
+    collector = LineCollector()
+    for page in pages:
+        for item in page.items:
+            if isinstance(item, _Table):
+                collector.table(item.rows, pages=item.pages)
+            else:
+                collector.text(item.text, page=page.number)
+    return Document(path=path, format="pdf", lines=collector.finish())
+
+
+def _read_pages(path: str, data: bytes) -> list[_Page]:
+    import pdfplumber
+
+    try:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            if not pdf.pages:
+                raise DocumentError(path, "PDF 文件中没有页面")
+            pages, chars = [], 0
+            for page in pdf.pages:
+                chars += len(page.chars)
+                pages.append(_read_page(page))
+                page.close()  # drop the page's parsed objects: plans run to 100+ pages
+            if not chars:
+                raise DocumentError(path, _NO_TEXT)
+            return pages
+    except DocumentError:
+        raise
+    except Exception as exc:
+        raise DocumentError(path, _explain(exc)) from None
+
+
+def _explain(exc: Exception) -> str:
+    inner = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
+    name = type(inner).__name__
+    if "Password" in name or "Encrypt" in name:
+        return _ENCRYPTED
+    if name in ("PSEOF", "PDFSyntaxError", "PDFNoValidXRef", "PSSyntaxError", "PDFTypeError"):
+        return _CORRUPT
+    return f"{_CORRUPT}：{name}"
+
+
+def _read_page(page) -> _Page:
+    result = _Page(number=page.page_number)
+    height = float(page.height) or 1.0
+    top_band, bottom_band = height * _BAND, height * (1 - _BAND)
+
+    tables = [t for t in page.find_tables() if t.cells]
+    boxes = [t.bbox for t in tables]
+
+    def outside_tables(obj) -> bool:
+        if obj.get("object_type") != "char":
+            return True
+        x = (obj["x0"] + obj["x1"]) / 2
+        y = (obj["top"] + obj["bottom"]) / 2
+        return not any(x0 <= x <= x1 and top <= y <= bottom for x0, top, x1, bottom in boxes)
+
+    text_page = page.filter(outside_tables) if boxes else page
+    for line in text_page.extract_text_lines(strip=True, return_chars=False):
+        text = line["text"]
+        if not text.strip():
+            continue
+        in_band = line["bottom"] <= top_band or line["top"] >= bottom_band
+        result.items.append(_TextLine(top=float(line["top"]), text=text, in_band=in_band))
+    for table in tables:
+        grid = _table_grid(table, id_base=result.number * 1_000_000)
+        if grid is not None:
+            grid.pages = [result.number] * len(grid.rows)
+            result.items.append(grid)
+    result.items.sort(key=lambda item: item.top)
+    return result
+
+
+def _table_grid(table, id_base: int = 0) -> _Table | None:
+    """The table as a full grid; a merged cell's text fills every position it covers."""
+    texts: dict[tuple, str] = {}
+    for row, extracted in zip(table.rows, table.extract(), strict=False):
+        for bbox, text in zip(row.cells, extracted, strict=False):
+            if bbox is not None:
+                texts[tuple(bbox)] = fold_cell_text(text or "", wrapped=True)
+    cells = [tuple(bbox) for bbox in table.cells]
+    xs = _snap([c[0] for c in cells] + [c[2] for c in cells])
+    ys = _snap([c[1] for c in cells] + [c[3] for c in cells])
+    if len(xs) < 2 or len(ys) < 2:
+        return None
+    rows = [[""] * (len(xs) - 1) for _ in range(len(ys) - 1)]
+    ids = [[-1] * (len(xs) - 1) for _ in range(len(ys) - 1)]
+    for number, bbox in enumerate(cells):
+        x0, top, x1, bottom = bbox
+        for r in _span(ys, top, bottom):
+            for c in _span(xs, x0, x1):
+                rows[r][c] = texts.get(bbox, "")
+                ids[r][c] = id_base + number
+    return _Table(top=float(table.bbox[1]), rows=rows, ids=ids, xs=xs)
+
+
+def _snap(values: list[float]) -> list[float]:
+    """Sorted grid lines: values within _SNAP points of each other are one line."""
+    lines: list[float] = []
+    for value in sorted(values):
+        if not lines or value - lines[-1] > _SNAP:
+            lines.append(value)
+    return lines
+
+
+def _span(lines: list[float], start: float, end: float) -> range:
+    first = min(range(len(lines)), key=lambda i: abs(lines[i] - start))
+    last = min(range(len(lines)), key=lambda i: abs(lines[i] - end))
+    return range(first, max(last, first + 1))
+
+
+def _join_continued_tables(pages: list[_Page]) -> None:
+    open_table: _Table | None = None  # a table that ends its page
+    for page in pages:
+        if open_table is not None and page.items:
+            first = page.items[0]
+            if (
+                isinstance(first, _Table)
+                and len(first.xs) == len(open_table.xs)
+                and all(abs(a - b) <= 2 for a, b in zip(first.xs, open_table.xs, strict=True))
+            ):
+                _continue_table(open_table, first)
+                page.items.pop(0)
+                if not page.items:  # the table fills the whole page: it may go on
+                    continue
+        last = page.items[-1] if page.items else None
+        open_table = last if isinstance(last, _Table) else None
+
+
+def _continue_table(table: _Table, more: _Table) -> None:
+    """Append the rows of `more` (the same table on the next page) to `table`."""
+    repeated = 0  # header rows printed again at the top of the page
+    while (
+        repeated < len(more.rows) - 1
+        and repeated < len(table.rows)
+        and more.rows[repeated] == table.rows[repeated]
+    ):
+        repeated += 1
+    rows, ids, pages = more.rows[repeated:], more.ids[repeated:], more.pages[repeated:]
+    width = len(rows[0])
+    last = table.rows[-1]
+    head = list(rows[0])  # as printed, before merged text is carried over
+    filled = len([t for t in head if t])
+    split_row = 0 < filled <= max(1, width // 3) and len([t for t in last if t]) >= width / 2
+    # A merged cell running on from the previous page is printed empty on this one: an
+    # empty cell at the top, in a column whose body has cells merged over several rows
+    # (a category column; the first two rows may be a two-level header and do not count).
+    for c in range(width):
+        if head[c] or not last[c]:
+            continue
+        cell = ids[0][c]
+        merged_here = sum(1 for r in range(len(rows)) if ids[r][c] == cell) > 1
+        merged_column = any(
+            table.ids[r][c] == table.ids[r + 1][c] for r in range(2, len(table.ids) - 1)
+        )
+        if merged_here or merged_column:
+            for r in range(len(rows)):
+                for cc in range(width):
+                    if ids[r][cc] == cell:
+                        rows[r][cc] = last[c]
+    if split_row:
+        for c, text in enumerate(head):
+            if text:
+                last[c] = fold_cell_text(last[c] + "\n" + text, wrapped=True)
+        rows, ids, pages = rows[1:], ids[1:], pages[1:]
+    table.rows.extend(rows)
+    table.ids.extend(ids)
+    table.pages.extend(pages)
+
+
+def _drop_page_furniture(pages: list[_Page]) -> None:
+    """Drop page numbers and running headers/footers (lines in the top/bottom bands)."""
+    repeated: Counter[str] = Counter()
+    for page in pages:
+        repeated.update(
+            {
+                _furniture_key(item.text)
+                for item in page.items
+                if isinstance(item, _TextLine) and item.in_band
+            }
+        )
+    threshold = max(3, (len(pages) + 1) // 2)
+    for page in pages:
+        page.items = [
+            item
+            for item in page.items
+            if not (
+                isinstance(item, _TextLine)
+                and item.in_band
+                and (
+                    _PAGE_NUMBER.match(item.text.strip())
+                    or repeated[_furniture_key(item.text)] >= threshold
+                )
+            )
+        ]
+
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
