@@ -240,6 +240,8 @@ _CHAR_MAP = {chr(0xFF10 + i): str(i) for i in range(10)}
 _CHAR_MAP.update({"％": "%", "﹪": "%", "＞": ">", "＜": "<", "＝": "=", "≧": "≥", "≦": "≤",
                   "⩾": "≥", "⩽": "≤", "～": "~", "〜": "~", "－": "-"})
 _SPACES = " \u3000\xa0\r"
+# Lines without any of these characters are copied as they are (the common, fast case).
+_SPECIAL = re.compile("[$\\\\．,{}{}]".format(re.escape(_SPACES), re.escape("".join(_CHAR_MAP))))
 
 
 # --------------------------------------------------------------------------
@@ -247,57 +249,79 @@ _SPACES = " \u3000\xa0\r"
 
 
 class _Text:
-    """Normalised text of one or more joined lines; every char maps to its origin."""
+    """Normalised text of one or more joined lines; every char maps to its origin.
+
+    The origin of char k is (origin_line[k], origin_lo[k], origin_hi[k]): the line
+    number and the [lo, hi) slice of that line's printed text it came from. Parallel
+    lists, filled in bulk for lines that need no normalising, keep this cheap.
+    """
 
     def __init__(self, pieces: list[tuple[int, str]]):
         self.lines = dict(pieces)
         chars: list[str] = []
-        origin: list[tuple[int, int, int]] = []
+        origin_line: list[int] = []
+        origin_lo: list[int] = []
+        origin_hi: list[int] = []
+
+        def add(ch: str, number: int, lo: int, hi: int) -> None:
+            chars.append(ch)
+            origin_line.append(number)
+            origin_lo.append(lo)
+            origin_hi.append(hi)
+
+        def copy(number: int, raw: str, a: int, b: int) -> None:
+            chars.extend(raw[a:b])
+            origin_line.extend([number] * (b - a))
+            origin_lo.extend(range(a, b))
+            origin_hi.extend(range(a + 1, b + 1))
+
         for number, raw in pieces:
-            i = 0
-            while i < len(raw):
-                for pattern, replacement in _LATEX:
-                    m = pattern.match(raw, i)
-                    if m and m.end() > i:
+            latex = _LATEX if ("$" in raw or "\\" in raw) else ()
+            done = 0  # raw[:done] is consumed
+            for m in _SPECIAL.finditer(raw):
+                i = m.start()
+                if i < done:
+                    continue
+                copy(number, raw, done, i)
+                done = i + 1
+                for pattern, replacement in latex:
+                    lm = pattern.match(raw, i)
+                    if lm and lm.end() > i:
                         for ch in replacement:
-                            chars.append(ch)
-                            origin.append((number, i, m.end()))
-                        i = m.end()
+                            add(ch, number, i, lm.end())
+                        done = lm.end()
                         break
                 else:
                     ch = raw[i]
                     if ch in _SPACES:
-                        i += 1
                         continue
                     if ch == "．" and chars and chars[-1].isdigit() and raw[i + 1 : i + 2].isdigit():
                         ch = "."
                     elif ch == "," and chars and chars[-1].isdigit() and raw[i + 1 : i + 4].isdigit():
-                        i += 1  # thousands separator
-                        continue
-                    chars.append(_CHAR_MAP.get(ch, ch))
-                    origin.append((number, i, i + 1))
-                    i += 1
+                        continue  # thousands separator
+                    add(_CHAR_MAP.get(ch, ch), number, i, i + 1)
+            copy(number, raw, done, len(raw))
         self.s = "".join(chars)
-        self.origin = origin
+        self.origin_line, self.origin_lo, self.origin_hi = origin_line, origin_lo, origin_hi
 
     def original(self, start: int, end: int) -> str:
         """The printed text behind normalised chars [start, end)."""
         if start >= end:
             return ""
         parts: list[str] = []
-        first = self.origin[start]
-        line, lo, hi = first
-        for number, a, b in self.origin[start + 1 : end]:
+        line, lo, hi = self.origin_line[start], self.origin_lo[start], self.origin_hi[start]
+        for k in range(start + 1, end):
+            number = self.origin_line[k]
             if number != line:
                 parts.append(self.lines[line][lo:hi])
-                line, lo, hi = number, a, b
-            else:
-                hi = max(hi, b)
+                line, lo, hi = number, self.origin_lo[k], self.origin_hi[k]
+            elif self.origin_hi[k] > hi:
+                hi = self.origin_hi[k]
         parts.append(self.lines[line][lo:hi])
         return "".join(parts).strip()
 
     def line_of(self, index: int) -> int:
-        return self.origin[index][0]
+        return self.origin_line[index]
 
 
 # --------------------------------------------------------------------------
@@ -389,17 +413,22 @@ def _continues(raw: str) -> bool:
 # Sentences
 
 
+_SEPARATOR_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
 def _split(s: str, start: int, end: int, seps: str) -> list[tuple[int, int]]:
+    pattern = _SEPARATOR_PATTERNS.get(seps)
+    if pattern is None:
+        pattern = _SEPARATOR_PATTERNS[seps] = re.compile(f"[{re.escape(seps)}]")
     parts = []
     a = start
-    for i in range(start, end):
-        ch = s[i]
-        if ch in seps:
-            if ch in ",:" and 0 < i < len(s) - 1 and s[i - 1].isdigit() and s[i + 1].isdigit():
-                continue  # 1:1:1
-            if a < i:
-                parts.append((a, i))
-            a = i + 1
+    for m in pattern.finditer(s, start, end):
+        i = m.start()
+        if s[i] in ",:" and 0 < i < len(s) - 1 and s[i - 1].isdigit() and s[i + 1].isdigit():
+            continue  # 1:1:1
+        if a < i:
+            parts.append((a, i))
+        a = i + 1
     if a < end:
         parts.append((a, end))
     return parts
@@ -409,23 +438,20 @@ def _clauses(s: str, s0: int, s1: int) -> list[tuple[int, int]]:
     """Clauses of a sentence: split on ，： and on the marks of a long quotation
     (“每18—50平方公里应设1个急救站、服务半径应为3—5公里…”), whose parts are
     requirements of their own; a short quotation is a name and stays whole."""
-    marks = set()
-    i = s0
-    while i < s1:
-        if s[i] == "“":
-            j = s.find("”", i + 1, s1)
-            if j == -1:
-                break
-            if j - i > _SHORT_QUOTE:
-                marks.update((i, j))
-            i = j + 1
-            continue
-        i += 1
+    marks: list[int] = []
+    i = s.find("“", s0, s1)
+    while i != -1:
+        j = s.find("”", i + 1, s1)
+        if j == -1:
+            break
+        if j - i > _SHORT_QUOTE:
+            marks += (i, j)
+        i = s.find("“", j + 1, s1)
     parts = []
     for c0, c1 in _split(s, s0, s1, _CLAUSE_SEPS):
         a = c0
-        for k in range(c0, c1):
-            if k in marks:
+        for k in marks:
+            if c0 <= k < c1:
                 if a < k:
                     parts.append((a, k))
                 a = k + 1
@@ -435,23 +461,23 @@ def _clauses(s: str, s0: int, s1: int) -> list[tuple[int, int]]:
 
 
 _SHORT_QUOTE = 16
+_PAIRS = {"《": "》", "〔": "〕", "“": "”", "「": "」", "[": "]"}
+_OPENING = re.compile("[《〔“「\\[]")
 
 
 def _protected(s: str) -> list[bool]:
     """Characters inside 《》, 〔〕, “” or 「」: titles, document numbers, quoted names."""
     mask = [False] * len(s)
-    pairs = {"《": "》", "〔": "〕", "“": "”", "「": "」", "[": "]"}
     i = 0
-    while i < len(s):
-        close = pairs.get(s[i])
-        if close:
-            j = s.find(close, i + 1)
-            if j != -1 and j - i <= (_SHORT_QUOTE if close == "”" else 40):
-                for k in range(i, j + 1):
-                    mask[k] = True
-                i = j + 1
-                continue
-        i += 1
+    while (m := _OPENING.search(s, i)) is not None:
+        i = m.start()
+        close = _PAIRS[s[i]]
+        j = s.find(close, i + 1)
+        if j != -1 and j - i <= (_SHORT_QUOTE if close == "”" else 40):
+            mask[i : j + 1] = [True] * (j + 1 - i)
+            i = j + 1
+        else:
+            i += 1
     return mask
 
 
@@ -525,6 +551,10 @@ def _date_sentence(s: str, period: tuple[int, int] | None) -> tuple[bool, bool, 
 # Clauses
 
 
+# A sentence without a digit or one of these words holds no quantitative promise.
+_MAYBE_QUANTITATIVE = re.compile(r"[0-9一二两三四五六七八九十百千万]|全部|均")
+
+
 def _extract_from_text(text: _Text, period: tuple[int, int] | None) -> Iterable[Commitment]:
     s = text.s
     sentences = [(s0, s1, *_date_sentence(s[s0:s1], period)) for s0, s1 in _split(s, 0, len(s), _SENTENCE_SEPS)]
@@ -536,13 +566,17 @@ def _extract_from_text(text: _Text, period: tuple[int, int] | None) -> Iterable[
         sentence = s[s0:s1]
         if dated or past:
             continue
+        if not _MAYBE_QUANTITATIVE.search(sentence):
+            continue
         mask = [False] * s0 + _protected(sentence) + [False] * (len(s) - s1)
-        printed = text.original(s0, s1)
+        printed = None
         previous: tuple[int, int] | None = None
         for c0, c1 in _clauses(s, s0, s1):
             found = _clause(s, c0, c1, mask, previous)
             previous = (c0, c1)
             for start, end, subject, value, unit, comparator in found:
+                if printed is None:
+                    printed = text.original(s0, s1)
                 fragment = text.original(start, end)
                 yield Commitment(
                     line=text.line_of(start),
