@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from healthplan.textutil import join_wrapped
+
 
 @dataclass(frozen=True)
 class Line:
@@ -65,10 +67,6 @@ def lines_from_text(text: str, page: int | None = None, start: int = 1) -> list[
     ]
 
 
-def _is_ascii_word_char(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
-
-
 def fold_cell_text(text: str, wrapped: bool = False) -> str:
     """Fold the text of one table cell (its paragraphs/wrapped lines joined by "\\n") to one line.
 
@@ -86,13 +84,11 @@ def fold_cell_text(text: str, wrapped: bool = False) -> str:
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = text.replace("\xa0", " ").replace("\t", " ")
-    pieces = [piece.strip() for piece in text.split("\n")]
     folded = ""
-    for piece in pieces:
-        if not piece:
-            continue
-        if folded and _is_ascii_word_char(folded[-1]) and _is_ascii_word_char(piece[0]):
-            if not (wrapped and folded[-1].isdigit() and piece[0].isdigit()):
-                folded += " "
-        folded += piece
+    for piece in text.split("\n"):
+        piece = piece.strip()
+        if wrapped and folded[-1:].isdigit() and piece[:1].isdigit():
+            folded += piece
+        else:
+            folded = join_wrapped(folded, piece)
     return folded
