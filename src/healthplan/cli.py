@@ -30,6 +30,7 @@ EXIT_BAD_INPUT = 2
 class IngestFormat(StrEnum):
     json = "json"
     summary = "summary"
+    rows = "rows"
 
 
 def fail_line(path: str, problem: str) -> None:
@@ -51,7 +52,7 @@ def read_plan(path: str) -> ExtractedPlan | None:
 def ingest(
     files: list[Path] = typer.Argument(..., help="规划文件（.txt .docx .pdf .html）"),
     format: IngestFormat = typer.Option(IngestFormat.summary, "--format", "-f",
-                                        help="json：每个文件输出一行 JSON；summary：可读摘要"),
+                                        help="json：每个文件输出一行 JSON；summary：可读摘要；rows：逐行列出指标表"),
 ) -> None:
     """读取规划文件，提取元数据、大纲、指标表、专栏项目和量化承诺。"""
     failed = False
@@ -62,6 +63,8 @@ def ingest(
             continue
         if format is IngestFormat.json:
             typer.echo(json.dumps(plan.to_json(), ensure_ascii=False))
+        elif format is IngestFormat.rows:
+            typer.echo(render_rows(plan))
         else:
             typer.echo(render_summary(plan))
         if not plan.indicator_tables:
@@ -109,7 +112,10 @@ def render_summary(plan: ExtractedPlan) -> str:
     line = f"  专栏项目：{len(captioned)} 个"
     missing = [p for p in plan.projects if p.caption_missing]
     if missing:
-        where = "、".join(f"第 {p.line_start} 行" for p in missing)
+        where = "、".join(
+            f"第 {p.line_start} 行" + (f"，按编号推断为专栏{p.inferred_number}" if p.inferred_number else "")
+            for p in missing
+        )
         line += f"（另有 {len(missing)} 个专栏缺少标题：{where}）"
     out.append(line)
     for project in captioned:
@@ -117,6 +123,20 @@ def render_summary(plan: ExtractedPlan) -> str:
     headings = sum(1 for _ in _walk(plan.outline))
     out.append(f"  大纲标题：{headings} 个　量化承诺：{len(plan.commitments)} 条"
                + (f"　目录条目：{len(plan.toc)} 条" if plan.toc else ""))
+    return "\n".join(out) + "\n"
+
+
+def render_rows(plan: ExtractedPlan) -> str:
+    """Every indicator row as printed, one per line, for checking against the document."""
+    out = []
+    for table in plan.indicator_tables:
+        out.append(f"■ {table.caption}（第 {table.line_start}–{table.line_end} 行）")
+        out.append("  行号\t领域\t序号\t指标\t单位\t基期\t基期值\t目标年\t目标值\t属性")
+        for r in table.rows:
+            lines = f"{r.line_start}-{r.line_end}" if r.line_end != r.line_start else str(r.line_start)
+            cells = [lines, r.category, r.seq, r.name, r.unit, r.baseline_year or "", r.baseline,
+                     r.target_year or "", r.target, r.attribute]
+            out.append("  " + "\t".join(str(c) for c in cells))
     return "\n".join(out) + "\n"
 
 
