@@ -129,7 +129,7 @@ def test_usage_error_is_status_2():
 def test_rows_format_lists_every_indicator_row():
     result = run("ingest", str(FIXTURES / "mini_plan.txt"), "--format", "rows")
     assert result.returncode == 0, result.stderr
-    lines = result.stdout.splitlines()
+    lines = result.stdout.strip().splitlines()
     assert lines[0].startswith("■ “十四五”主要发展指标")
     assert lines[-1].split("\t") == ["  23-29", "健康水平", "2", "婴儿死亡率", "‰", "2020", "3.1",
                                      "2025", "≤4", "约束性"]
