@@ -92,11 +92,21 @@ def zip_not_docx(tmp: Path) -> Path:
     return path
 
 
+def scanned_pdf(tmp: Path) -> Path:
+    from PIL import Image, ImageDraw  # Pillow comes with pdfplumber
+
+    image = Image.new("RGB", (600, 800), "white")
+    ImageDraw.Draw(image).rectangle([60, 100, 540, 114], fill="black")
+    path = tmp / "scan.pdf"
+    image.save(path, format="PDF", resolution=72)
+    return path
+
+
 @pytest.mark.parametrize(
     "make, problem",
     [(missing, "文件不存在"), (empty, "文件为空"), (binary, "二进制"),
-     (truncated_docx, ".docx"), (zip_not_docx, ".docx")],
-    ids=["missing", "empty", "binary", "truncated-docx", "zip-not-docx"],
+     (truncated_docx, ".docx"), (zip_not_docx, ".docx"), (scanned_pdf, "没有文字层")],
+    ids=["missing", "empty", "binary", "truncated-docx", "zip-not-docx", "scanned-pdf"],
 )
 def test_bad_input_gets_one_line_and_status_2(tmp_path, make, problem):
     path = make(tmp_path)
