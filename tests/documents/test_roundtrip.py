@@ -67,10 +67,12 @@ def test_docx_and_html_tables_round_trip(seeds, gold_rows, built, kind):
 
 @pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
 def test_pdf_tables_round_trip(seeds, gold_rows, tmp_path_factory):
-    # The tables with 10 paragraphs around them: reading a whole 40-page plan takes
-    # pdfplumber about 4 s, and the tables still run over page breaks.
+    # The tables with 14 paragraphs around them: reading a whole 40-page plan takes
+    # pdfplumber about 4 s, and the tables still run over page breaks. With LibreOffice 7.4
+    # and Noto CJK, two of them (002, 004) break inside a merged category cell whose text
+    # wraps: "健康生" / "健康水" end one page, "活" / "平" start the next.
     folder = tmp_path_factory.mktemp("pdf")
-    docs = [build_docx(seed, gold_rows, folder / f"{seed.stem}.docx", context=10) for seed in seeds]
+    docs = [build_docx(seed, gold_rows, folder / f"{seed.stem}.docx", context=14) for seed in seeds]
     pdfs = build_pdfs(docs, folder)
     for seed, pdf in zip(seeds, pdfs, strict=True):
         expected = _expected(seed, gold_rows)
@@ -78,16 +80,5 @@ def test_pdf_tables_round_trip(seeds, gold_rows, tmp_path_factory):
         assert len(got) == len(expected), seed.name  # tables continued over pages are joined
         for got_rows, want_rows in zip(got, expected, strict=True):
             assert len(got_rows) == len(want_rows), seed.name
-            split = 0
             for got_row, want_row in zip(got_rows, want_rows, strict=True):
-                # Known limit: a merged category cell whose run starts in the last row of a
-                # page and whose text wraps is printed partly on each page ("健康水" / "平");
-                # the reader cannot tell that from a new category at the top of the page.
-                if got_row[1:] == want_row[1:] and got_row[0] != want_row[0]:
-                    assert got_row[0] and (
-                        want_row[0].startswith(got_row[0]) or want_row[0].endswith(got_row[0])
-                    ), (seed.name, got_row, want_row)
-                    split += 1
-                else:
-                    assert got_row == want_row, seed.name
-            assert split <= len(want_rows) // 3, seed.name
+                assert got_row == want_row, seed.name

@@ -18,10 +18,19 @@ dropped, a merged cell that runs on over the page break gets its text back (the 
 prints it once, on the first page), and a row split by the page break (a first row on
 the new page with only a few, non-empty cells, after a full row) is glued back into the
 row it continues. Each row keeps the page it is printed on (the glued row: its first page).
+
+A merged cell whose text itself is cut by the page break ("健康水" in the last row of one
+page, "平" at the top of the next) is joined back too, in every row it covers on both
+pages. The sign that the text runs on: the last printed line of the cell on the first
+page fills the cell's width (it was wrapped, the text did not end there) and there is no
+room for another line below it in the cell. A short category ending a page ("健康保障" in
+a wide column), or one whose last line happens to fill the width but that has empty room
+below it, ends there; the text at the top of the next page is then a new category.
 """
 
 from __future__ import annotations
 
+import bisect
 import io
 import re
 from collections import Counter
@@ -41,6 +50,9 @@ _PAGE_NUMBER = re.compile(
     r"|\d{1,4}\s*/\s*\d{1,4}|[ivxlcIVXLC]{1,6})[\s\-－—–~·•]*$"
 )
 _SNAP = 1.5  # points: cell edges closer than this are one grid line
+# A cell's last printed line "fills the width" (the text was wrapped there) when less than
+# this many font sizes (a CJK character is one font size wide) of the width are left over.
+_WRAP_SLACK = 1.5
 
 
 @dataclass
@@ -57,6 +69,8 @@ class _Table:
     ids: list[list[int]]  # the source cell of each grid position (equal ids = merged cell)
     xs: list[float]  # column boundaries
     pages: list[int] = field(default_factory=list)
+    # the cells of the last row whose printed text looks cut off there (see _wrapped_cells)
+    wrapped: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -161,7 +175,72 @@ def _table_grid(table, id_base: int = 0) -> _Table | None:
             for c in _span(xs, x0, x1):
                 rows[r][c] = texts.get(bbox, "")
                 ids[r][c] = id_base + number
-    return _Table(top=float(table.bbox[1]), rows=rows, ids=ids, xs=xs)
+    wrapped = _wrapped_cells(table.page.chars, cells, xs, ys, ids, id_base)
+    return _Table(top=float(table.bbox[1]), rows=rows, ids=ids, xs=xs, wrapped=wrapped)
+
+
+def _wrapped_cells(
+    chars: list[dict],
+    cells: list[tuple],
+    xs: list[float],
+    ys: list[float],
+    ids: list[list[int]],
+    id_base: int,
+) -> set[int]:
+    """The ids of the cells on the table's last row whose text looks cut off at their bottom.
+
+    That is: the last printed line fills the cell's width (less than _WRAP_SLACK font sizes
+    left over, after the cell's padding) and there is no room for one more line below it.
+    The padding, the line pitch and the gap under a cell's last line are measured on the
+    whole table (the smallest gap beside a line, the largest distance between two lines of
+    a cell up to two font sizes, the smallest gap under a last line).
+    """
+    inside = [
+        ch
+        for ch in chars
+        if not ch["text"].isspace()
+        and ch.get("upright", True)
+        and xs[0] < (ch["x0"] + ch["x1"]) / 2 < xs[-1]
+        and ys[0] < (ch["top"] + ch["bottom"]) / 2 < ys[-1]
+    ]
+    lines: dict[int, list[list[dict]]] = {}  # cell id -> its printed lines, top down
+    for char in sorted(inside, key=lambda ch: (ch["top"], ch["x0"])):
+        x = (char["x0"] + char["x1"]) / 2
+        y = (char["top"] + char["bottom"]) / 2
+        cell = ids[bisect.bisect_right(ys, y) - 1][bisect.bisect_right(xs, x) - 1]
+        if cell < 0:
+            continue
+        cell_lines = lines.setdefault(cell, [])
+        if cell_lines and char["top"] - cell_lines[-1][0]["top"] < char["size"] / 2:
+            cell_lines[-1].append(char)
+        else:
+            cell_lines.append([char])
+    if not lines:
+        return set()
+    pad, pitch, gap_under = float("inf"), 0.0, float("inf")
+    for cell, cell_lines in lines.items():
+        x0, _, x1, bottom = cells[cell - id_base]
+        for line in cell_lines:
+            pad = min(pad, min(ch["x0"] for ch in line) - x0, x1 - max(ch["x1"] for ch in line))
+        for above, below in zip(cell_lines, cell_lines[1:], strict=False):
+            distance = below[0]["top"] - above[0]["top"]
+            if distance <= 2 * below[0]["size"]:
+                pitch = max(pitch, distance)
+        gap_under = min(gap_under, bottom - max(ch["bottom"] for ch in cell_lines[-1]))
+    pad = max(pad, 0.0)
+    result = set()
+    for cell, cell_lines in lines.items():
+        x0, _, x1, bottom = cells[cell - id_base]
+        if abs(bottom - ys[-1]) > _SNAP:
+            continue
+        last = cell_lines[-1]
+        size = max(ch["size"] for ch in last)
+        width = max(ch["x1"] for ch in last) - min(ch["x0"] for ch in last)
+        fills_width = (x1 - x0 - 2 * pad) - width < _WRAP_SLACK * size
+        room_below = bottom - max(ch["bottom"] for ch in last) >= gap_under + (pitch or 1.5 * size)
+        if fills_width and not room_below:
+            result.add(cell)
+    return result
 
 
 def _snap(values: list[float]) -> list[float]:
@@ -212,30 +291,50 @@ def _continue_table(table: _Table, more: _Table) -> None:
     head = list(rows[0])  # as printed, before merged text is carried over
     filled = len([t for t in head if t])
     split_row = 0 < filled <= max(1, width // 3) and len([t for t in last if t]) >= width / 2
+
+    def merged(c: int) -> bool:
+        """The top cell of column c is merged over several rows here, or the column's body
+        has merged cells (a category column; the first two rows may be a two-level header
+        and do not count)."""
+        merged_here = sum(1 for r in range(len(rows)) if ids[r][c] == ids[0][c]) > 1
+        return merged_here or any(
+            table.ids[r][c] == table.ids[r + 1][c] for r in range(2, len(table.ids) - 1)
+        )
+
+    def set_cell(grid_rows: list[list[str]], grid_ids: list[list[int]], cell: int, text: str):
+        for r in range(len(grid_rows)):
+            for cc in range(width):
+                if grid_ids[r][cc] == cell:
+                    grid_rows[r][cc] = text
+
+    # A merged cell whose text is cut by the page break: the rest of its text is printed at
+    # the top of this page, and the previous page's cell ends in a line that fills its width
+    # with no room under it. The joined text goes into every row of both pieces.
+    joined: set[int] = set()  # columns of the top row done that way
+    for c in range(width):
+        before = table.ids[-1][c]
+        if c in joined or not head[c] or before not in table.wrapped or not merged(c):
+            continue
+        text = fold_cell_text(last[c] + "\n" + head[c], wrapped=True)
+        joined.update(cc for cc in range(width) if ids[0][cc] == ids[0][c])
+        set_cell(table.rows, table.ids, before, text)
+        set_cell(rows, ids, ids[0][c], text)
     # A merged cell running on from the previous page is printed empty on this one: an
-    # empty cell at the top, in a column whose body has cells merged over several rows
-    # (a category column; the first two rows may be a two-level header and do not count).
+    # empty cell at the top, in a merged (category) column.
     for c in range(width):
         if head[c] or not last[c]:
             continue
-        cell = ids[0][c]
-        merged_here = sum(1 for r in range(len(rows)) if ids[r][c] == cell) > 1
-        merged_column = any(
-            table.ids[r][c] == table.ids[r + 1][c] for r in range(2, len(table.ids) - 1)
-        )
-        if merged_here or merged_column:
-            for r in range(len(rows)):
-                for cc in range(width):
-                    if ids[r][cc] == cell:
-                        rows[r][cc] = last[c]
+        if merged(c):
+            set_cell(rows, ids, ids[0][c], last[c])
     if split_row:
         for c, text in enumerate(head):
-            if text:
+            if text and c not in joined:
                 last[c] = fold_cell_text(last[c] + "\n" + text, wrapped=True)
         rows, ids, pages = rows[1:], ids[1:], pages[1:]
     table.rows.extend(rows)
     table.ids.extend(ids)
     table.pages.extend(pages)
+    table.wrapped = more.wrapped if rows else set()
 
 
 def _drop_page_furniture(pages: list[_Page]) -> None:
