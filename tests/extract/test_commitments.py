@@ -347,3 +347,21 @@ def test_seed_commitments_are_printed_where_they_say(key):
         following = "".join(document.line(n).text for n in range(c.line, min(c.line + 4, len(document.lines) + 1)))
         assert document.line(c.line).text.strip() and c.text.replace(" ", "") in following.replace(" ", ""), c
         assert len(c.sentence) <= 200 and c.subject and c.value
+
+
+def test_a_restated_table_target_is_not_a_separate_commitment():
+    from healthplan.extract import extract_plan
+
+    text = (
+        "某县“十四五”卫生健康发展规划\n一、发展目标\n"
+        "到2025年，人均预期寿命达到80岁左右，居民健康素养水平达到30%，"
+        "急救平均反应时间≤12分钟。\n"
+        "“十四五”主要发展指标\n"
+        "领域\t序号\t主要指标\t单位\t2025年\t性质\n"
+        "健康水平\t1\t人均预期寿命\t岁\t80左右\t预期性\n"
+        "健康生活\t2\t居民健康素养水平\t%\t≥32\t预期性\n\n\n"
+    )
+    plan = extract_plan(Document(path="p.txt", format="txt", lines=lines_from_text(text)))
+    assert len(plan.indicator_tables[0].rows) == 2
+    # 80岁左右 repeats the table; 30% differs from the table's ≥32 and is kept for review.
+    assert [c.text for c in plan.commitments] == ["居民健康素养水平达到30%", "急救平均反应时间≤12分钟"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from healthplan.documents.model import Document
@@ -62,9 +63,36 @@ def extract_plan(document: Document) -> ExtractedPlan:
         skip_lines=table_lines | toc_lines | retrospective,
         period=(info.period.start, info.period.end) if info.period else None,
     )
+    commitments = [c for c in commitments if not _restates_table_target(c, tables)]
     for item in [*tables, *projects]:
         item.page = document.line(item.line_start).page
     return ExtractedPlan(info, outline, toc, tables, projects, commitments)
+
+
+def _normalise_name(name: str) -> str:
+    return re.sub(r"[\s（）()“”]|^(全市|全区|全县|居民|其中：)", "", name).removesuffix("数")
+
+
+def _restates_table_target(commitment, tables: list[IndicatorTable]) -> bool:
+    """A body-text sentence that repeats an indicator's target from the table ("人均预期寿命
+    80岁左右") is not a commitment of its own; one that states a different figure is kept
+    (the audit wants to see it)."""
+    subject = _normalise_name(commitment.subject)
+    for table in tables:
+        if table.kind != "plan":
+            continue
+        for row in table.rows:
+            if _normalise_name(row.name) == subject and _same_number(commitment.value, row.target):
+                return True
+    return False
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _same_number(value: str, target: str) -> bool:
+    numbers = {float(n) for n in _NUMBER.findall(target)}
+    return any(float(n) in numbers for n in _NUMBER.findall(value))
 
 
 def _retrospective_lines(outline: list[Heading], last_line: int) -> set[int]:
