@@ -203,6 +203,30 @@ def test_latex_left_over_from_pdf_keeps_printed_text():
     assert c.text == "区域健康服务机构合理配置率 $\\geq 98\\%$"
 
 
+def test_normalised_numbers_keep_printed_text_across_lines():
+    # Full-width digits, spaces in and around numbers and thousands separators are read
+    # as plain numbers; `text`, `sentence` and `line` still point at the print, also in
+    # a sentence wrapped over two lines.
+    text = (
+        "到２０２５年，全市每千人口执业（助理）医师数达到　３．５　人，孕产妇系统管理率≥９０％。\n"
+        "到2025年，全市家庭医生签约服务覆盖人数达到1,200,000人以上，重点人群签约服务覆盖率稳定在\n"
+        "75%以上，居民健康素养水平达到 ３５ ％。"
+    )
+    found = extract(text)
+    assert [(c.line, c.subject, c.value, c.unit, c.comparator, c.text) for c in found] == [
+        (1, "每千人口执业（助理）医师数", "3.5", "人", "=", "每千人口执业（助理）医师数达到　３．５　人"),
+        (1, "孕产妇系统管理率", "90", "%", ">=", "孕产妇系统管理率≥９０％"),
+        (2, "家庭医生签约服务覆盖人数", "1200000", "人", ">=", "家庭医生签约服务覆盖人数达到1,200,000人以上"),
+        (2, "重点人群签约服务覆盖率", "75", "%", ">=", "重点人群签约服务覆盖率稳定在75%以上"),
+        (3, "居民健康素养水平", "35", "%", "=", "居民健康素养水平达到 ３５ ％"),
+    ]
+    assert found[0].sentence == "到２０２５年，全市每千人口执业（助理）医师数达到　３．５　人，孕产妇系统管理率≥９０％"
+    assert found[4].sentence == (
+        "到2025年，全市家庭医生签约服务覆盖人数达到1,200,000人以上，"
+        "重点人群签约服务覆盖率稳定在75%以上，居民健康素养水平达到 ３５ ％"
+    )
+
+
 def test_relative_change_keeps_the_verb_in_the_subject():
     c = only("到2025年，儿童青少年总体近视率力争每年降低 0.5 个百分点以上。")
     assert (c.subject, c.value, c.unit, c.comparator) == ("儿童青少年总体近视率每年降低", "0.5", "个百分点", ">=")

@@ -63,36 +63,39 @@ def extract_plan(document: Document) -> ExtractedPlan:
         skip_lines=table_lines | toc_lines | retrospective,
         period=(info.period.start, info.period.end) if info.period else None,
     )
-    commitments = [c for c in commitments if not _restates_table_target(c, tables)]
+    commitments = _drop_restated_targets(commitments, tables)
     for item in [*tables, *projects]:
         item.page = document.line(item.line_start).page
     return ExtractedPlan(info, outline, toc, tables, projects, commitments)
 
 
+_NAME_NOISE = re.compile(r"[\s（）()“”]|^(全市|全区|全县|居民|其中：)")
+
+
 def _normalise_name(name: str) -> str:
-    return re.sub(r"[\s（）()“”]|^(全市|全区|全县|居民|其中：)", "", name).removesuffix("数")
+    return _NAME_NOISE.sub("", name).removesuffix("数")
 
 
-def _restates_table_target(commitment, tables: list[IndicatorTable]) -> bool:
-    """A body-text sentence that repeats an indicator's target from the table ("人均预期寿命
-    80岁左右") is not a commitment of its own; one that states a different figure is kept
-    (the audit wants to see it)."""
-    subject = _normalise_name(commitment.subject)
+def _drop_restated_targets(commitments: list, tables: list[IndicatorTable]) -> list:
+    """Drop body-text sentences that repeat an indicator's target from the table ("人均预期寿命
+    80岁左右"): they are not commitments of their own. One that states a different figure is
+    kept (the audit wants to see it)."""
+    targets: dict[str, set[float]] = {}
     for table in tables:
-        if table.kind != "plan":
-            continue
-        for row in table.rows:
-            if _normalise_name(row.name) == subject and _same_number(commitment.value, row.target):
-                return True
-    return False
+        if table.kind == "plan":
+            for row in table.rows:
+                numbers = {float(n) for n in _NUMBER.findall(row.target)}
+                targets.setdefault(_normalise_name(row.name), set()).update(numbers)
+    if not targets:
+        return commitments
+    return [
+        c for c in commitments
+        if not any(float(n) in targets.get(_normalise_name(c.subject), ())
+                   for n in _NUMBER.findall(c.value))
+    ]
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-
-
-def _same_number(value: str, target: str) -> bool:
-    numbers = {float(n) for n in _NUMBER.findall(target)}
-    return any(float(n) in numbers for n in _NUMBER.findall(value))
 
 
 def _retrospective_lines(outline: list[Heading], last_line: int) -> set[int]:

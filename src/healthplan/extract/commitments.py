@@ -40,11 +40,17 @@ returns, so a retrospective fact or a number that is part of a name ("65岁及�
 `value` is the number as printed, except that a Chinese numeral in a ratio
 (每8万人一辆) becomes a digit and a range printed with its unit twice (35%-40%)
 loses the inner unit ("35-40").
+
+Speed: most of a plan holds no number, so a segment, sentence or clause without a
+digit, 每, 全部 or 均 (`_hints`) is passed over before the detailed patterns run, and
+the map back to the printed text is kept per stretch of copied characters, not per
+character (`_Text`).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -67,6 +73,13 @@ class Commitment:
 
 # --------------------------------------------------------------------------
 # Vocabulary
+
+def _initials(words: Iterable[str]) -> str:
+    """The first chars of `words`, escaped for a char class. re tries an alternation
+    word by word at every position; a lookahead for these chars before it rejects
+    most positions at once."""
+    return re.escape("".join(sorted({word[0] for word in words})))
+
 
 _NUM = r"\d+(?:\.\d+)?"
 _RANGE_SEP = r"(?:—{1,2}|－|-|–|~|至|到)"
@@ -148,11 +161,16 @@ _CMP_ALT = "|".join(
     [re.escape(s) for s in sorted(_SYMBOLS, key=len, reverse=True)]
     + sorted(list(_CMP_WORDS) + list(_RELATIVE_WORDS), key=len, reverse=True)
 )
+# A token starts with a comparator or a digit. The lookaheads spare trying the optional
+# comparator group, and its ~60 words, at every position: a search is several times faster.
+_CMP_INITIALS = _initials([*_SYMBOLS, *_CMP_WORDS, *_RELATIVE_WORDS])
 _TOKEN_RE = re.compile(
-    rf"(?:(?P<cmp>{_CMP_ALT})有?)?(?P<value>{_NUM}(?:[%‰]?{_RANGE_SEP}{_NUM})?)"
-    rf"(?P<unit>{_UNITS})?(?P<qual>{_QUALIFIERS})?"
+    rf"(?=[{_CMP_INITIALS}\d])(?:(?=[{_CMP_INITIALS}])(?P<cmp>{_CMP_ALT})有?)?"
+    rf"(?P<value>{_NUM}(?:[%‰]?{_RANGE_SEP}{_NUM})?)(?P<unit>{_UNITS})?(?P<qual>{_QUALIFIERS})?"
 )
 _RANGE_RE = re.compile(rf"^{_NUM}{_RANGE_SEP}{_NUM}$")
+_DIGIT_RE = re.compile(r"\d")
+_NOT_CJK_RE = re.compile("[^\u4e00-\u9fff]+")
 
 # 每3万人口配备1辆 / 每万名常住人口配备1名… / 每8万人一辆
 _PER_RE = re.compile(
@@ -195,18 +213,26 @@ _FOLLOWER_WORDS = ("和", "及", "与", "或", "并", "且", "等", "（", "(", 
 _SENTENCE_SEPS = "。；;！？!?\t"
 _CLAUSE_SEPS = "，,：:"
 
+_LEAD_WORDS = (
+    "其中", "并且", "并", "同时", "此外", "另外", "确保", "力争", "争取", "努力", "全面", "进一步", "逐步", "持续",
+    "推动", "推进", "落实", "实现", "要", "使", "全市", "全区", "全县", "全省", "我市", "我区", "我县", "各地",
+    "本市", "本区", "以及", "都", "共", "累计",
+)
 _LEAD_RE = re.compile(
     r"(?:\d{1,2}[．.、](?!\d)|[（(]\d{1,2}[）)]|[（(][一二三四五六七八九十]{1,3}[）)]|[一二三四五六七八九十]{1,3}、"
     r"|[①-⑳]|—+|·|•|…|、"
     rf"|(?:到|至|截至|在)?20\d{{2}}(?:{_RANGE_SEP}20\d{{2}})?年(?:底|末)?(?:前|以前|之前)?"
     r"|“?十[一二三四五]五”?(?:期间|时期|期末|末|内)?"
-    r"|其中|并且|并|同时|此外|另外|确保|力争|争取|努力|全面|进一步|逐步|持续|推动|推进|落实|实现|要|使"
-    r"|全市|全区|全县|全省|我市|我区|我县|各地|本市|本区|以及|都|共|累计|有(?=\d))"
+    rf"|(?=[{_initials(_LEAD_WORDS)}])(?:{'|'.join(_LEAD_WORDS)})|有(?=\d))"
 )
 _CHANGE_VERB_RE = re.compile(r"(?:不断|持续|逐步|进一步)*(?:提升|提高|降低|减少|增加|扩大|加强|强化)")
 _INNER_CMP_RE = re.compile(r"不低于|不少于|不超过|不高于|低于|高于|小于|大于|超过")
 _MODAL_RE = re.compile(r"力争|确保|争取")
-_TRAILING_RE = re.compile(r"(?:全部|均|都|各|共|共计|累计|总数|分别|为|在|要|应|须|必须|能够|基本|稳定|持续|逐步|占)+$")
+_TRAILING_WORDS = (
+    "全部", "均", "都", "各", "共", "共计", "累计", "总数", "分别", "为", "在", "要", "应", "须", "必须", "能够", "基本",
+    "稳定", "持续", "逐步", "占",
+)
+_TRAILING_RE = re.compile(rf"(?=[{_initials(_TRAILING_WORDS)}])(?:{'|'.join(_TRAILING_WORDS)})+$")
 _UNIT_PHRASE_RE = re.compile(r"以[^，、]{1,12}为单位")
 _MIDDLE_RE = re.compile(r"(?:全部|均)(?:达到|达)")
 _BASELINE_RE = re.compile(r"(?:由|从)(?=[\d“]|20\d\d)")
@@ -218,15 +244,18 @@ _HEADING_RE = re.compile(
 _TERMINAL = "。；;！？!?：:”」）)"
 
 # Years and plan periods.
-_YEAR_RE = re.compile(
-    rf"(?<![\d〔\[])(?P<y1>(?:19|20)\d{{2}})(?:{_RANGE_SEP}(?P<y2>(?:19|20)\d{{2}}))?年(?P<suffix>底|末|初|中)?"
+_YEAR_RE = re.compile(  # (?=[12]) first: most positions fail at once
+    rf"(?=[12])(?<![\d〔\[])(?P<y1>(?:19|20)\d{{2}})(?:{_RANGE_SEP}(?P<y2>(?:19|20)\d{{2}}))?年(?P<suffix>底|末|初|中)?"
 )
 _PLAN_RE = re.compile(r"十([一二三四五])五”?(?P<suffix>期间|时期|期末|末|内|以来)?")
+_MONTH_RE = re.compile(r"\d{1,2}月")
 _PLAN_ORDINAL = {"一": 11, "二": 12, "三": 13, "四": 14, "五": 15}
-_PAST_RE = re.compile(
-    r"已|累计|先后|相继|荣获|获评|被评为|被确定为|被列为|圆满|顺利通过|"
-    r"(?:建成|实现|达到|提高|增长|下降|减少|增加|获得|通过|建立|开展|实施|完成|形成|取得)了"
-)
+_PAST_WORDS = ("已", "累计", "先后", "相继", "荣获", "获评", "被评为", "被确定为", "被列为", "圆满", "顺利通过")
+_PAST_VERBS = ("建成", "实现", "达到", "提高", "增长", "下降", "减少", "增加", "获得", "通过", "建立", "开展",
+               "实施", "完成", "形成", "取得")  # + 了: 建成了
+# A flat alternation of plain words: re then skips ahead to their first chars, several
+# times faster than with a group such as (?:建成|实现…)了.
+_PAST_RE = re.compile("|".join([*_PAST_WORDS, *(verb + "了" for verb in _PAST_VERBS)]))
 
 # Full-width and LaTeX leftovers → plain characters (the map keeps positions).
 _LATEX = (
@@ -240,7 +269,10 @@ _CHAR_MAP = {chr(0xFF10 + i): str(i) for i in range(10)}
 _CHAR_MAP.update({"％": "%", "﹪": "%", "＞": ">", "＜": "<", "＝": "=", "≧": "≥", "≦": "≤",
                   "⩾": "≥", "⩽": "≤", "～": "~", "〜": "~", "－": "-"})
 _SPACES = " \u3000\xa0\r"
-# Lines without any of these characters are copied as they are (the common, fast case).
+# The chars that need a look one by one: full-width forms are mapped, spaces dropped,
+# "," between digits is a thousands separator, "．" between digits a decimal point,
+# and LaTeX ($ \) is rewritten. They are rare, so a line is mostly copied in a few
+# long stretches, found by one scan of the line.
 _SPECIAL = re.compile("[$\\\\．,{}{}]".format(re.escape(_SPACES), re.escape("".join(_CHAR_MAP))))
 
 
@@ -249,79 +281,95 @@ _SPECIAL = re.compile("[$\\\\．,{}{}]".format(re.escape(_SPACES), re.escape("".
 
 
 class _Text:
-    """Normalised text of one or more joined lines; every char maps to its origin.
+    """Normalised text `s` of one or more joined lines, with a map back to the print.
 
-    The origin of char k is (origin_line[k], origin_lo[k], origin_hi[k]): the line
-    number and the [lo, hi) slice of that line's printed text it came from. Parallel
-    lists, filled in bulk for lines that need no normalising, keep this cheap.
+    `s` is a sequence of runs, each from one line: a stretch copied one char for
+    one (char k of the run came from line[lo + k]) or a replacement whose every
+    char came from line[lo:hi] ("$\\geq " → "≥"). The map is kept per run rather
+    than per char because it is cheap to build that way, and most segments yield
+    no commitment and never consult it.
     """
 
     def __init__(self, pieces: list[tuple[int, str]]):
         self.lines = dict(pieces)
-        chars: list[str] = []
-        origin_line: list[int] = []
-        origin_lo: list[int] = []
-        origin_hi: list[int] = []
-
-        def add(ch: str, number: int, lo: int, hi: int) -> None:
-            chars.append(ch)
-            origin_line.append(number)
-            origin_lo.append(lo)
-            origin_hi.append(hi)
-
-        def copy(number: int, raw: str, a: int, b: int) -> None:
-            chars.extend(raw[a:b])
-            origin_line.extend([number] * (b - a))
-            origin_lo.extend(range(a, b))
-            origin_hi.extend(range(a + 1, b + 1))
-
+        self._starts: list[int] = []  # where each run starts in `s`
+        self._runs: list[tuple[int, int, int, bool]] = []  # (line, lo, hi, copied)
+        self._parts: list[str] = []
+        self._length = 0
         for number, raw in pieces:
-            latex = _LATEX if ("$" in raw or "\\" in raw) else ()
-            done = 0  # raw[:done] is consumed
-            for m in _SPECIAL.finditer(raw):
-                i = m.start()
-                if i < done:
+            if _SPECIAL.search(raw):
+                self._add_line(number, raw)
+            else:  # the common case: the line as it is
+                self._add(raw, number, 0, len(raw), copied=True)
+        self.s = "".join(self._parts)
+        del self._parts
+
+    def _add_line(self, number: int, raw: str) -> None:
+        latex = _LATEX if ("$" in raw or "\\" in raw) else ()
+        done = 0  # raw[:done] is consumed
+        for m in _SPECIAL.finditer(raw):
+            i = m.start()
+            if i < done:
+                continue  # inside a LaTeX command already replaced
+            self._add(raw[done:i], number, done, i, copied=True)
+            done = i + 1
+            for pattern, replacement in latex:
+                lm = pattern.match(raw, i)
+                if lm and lm.end() > i:
+                    self._add(replacement, number, i, lm.end(), copied=False)
+                    done = lm.end()
+                    break
+            else:
+                ch = raw[i]
+                if ch in _SPACES:
                     continue
-                copy(number, raw, done, i)
-                done = i + 1
-                for pattern, replacement in latex:
-                    lm = pattern.match(raw, i)
-                    if lm and lm.end() > i:
-                        for ch in replacement:
-                            add(ch, number, i, lm.end())
-                        done = lm.end()
-                        break
-                else:
-                    ch = raw[i]
-                    if ch in _SPACES:
-                        continue
-                    if ch == "．" and chars and chars[-1].isdigit() and raw[i + 1 : i + 2].isdigit():
-                        ch = "."
-                    elif ch == "," and chars and chars[-1].isdigit() and raw[i + 1 : i + 4].isdigit():
-                        continue  # thousands separator
-                    add(_CHAR_MAP.get(ch, ch), number, i, i + 1)
-            copy(number, raw, done, len(raw))
-        self.s = "".join(chars)
-        self.origin_line, self.origin_lo, self.origin_hi = origin_line, origin_lo, origin_hi
+                if ch == "," and self._last().isdigit() and raw[i + 1 : i + 4].isdigit():
+                    continue  # thousands separator
+                if ch == "．" and self._last().isdigit() and raw[i + 1 : i + 2].isdigit():
+                    ch = "."
+                self._add(_CHAR_MAP.get(ch, ch), number, i, i + 1, copied=True)
+        self._add(raw[done:], number, done, len(raw), copied=True)
+
+    def _add(self, text: str, number: int, lo: int, hi: int, copied: bool) -> None:
+        if text:
+            self._starts.append(self._length)
+            self._runs.append((number, lo, hi, copied))
+            self._parts.append(text)
+            self._length += len(text)
+
+    def _last(self) -> str:
+        """The last normalised char so far ("" at the start)."""
+        return self._parts[-1][-1] if self._parts else ""
 
     def original(self, start: int, end: int) -> str:
-        """The printed text behind normalised chars [start, end)."""
+        """The printed text behind normalised chars [start, end): per line, from the
+        first char's origin to the furthest end of any char's origin."""
         if start >= end:
             return ""
         parts: list[str] = []
-        line, lo, hi = self.origin_line[start], self.origin_lo[start], self.origin_hi[start]
-        for k in range(start + 1, end):
-            number = self.origin_line[k]
+        line, lo, hi = -1, 0, 0
+        r = bisect_right(self._starts, start) - 1
+        while r < len(self._starts) and self._starts[r] < end:
+            run_start = self._starts[r]
+            run_end = self._starts[r + 1] if r + 1 < len(self._starts) else self._length
+            number, run_lo, run_hi, copied = self._runs[r]
+            if copied:  # only the part of the run inside [start, end)
+                first = run_lo + max(start, run_start) - run_start
+                last = run_lo + min(end, run_end) - run_start
+            else:
+                first, last = run_lo, run_hi
             if number != line:
-                parts.append(self.lines[line][lo:hi])
-                line, lo, hi = number, self.origin_lo[k], self.origin_hi[k]
-            elif self.origin_hi[k] > hi:
-                hi = self.origin_hi[k]
+                if line != -1:
+                    parts.append(self.lines[line][lo:hi])
+                line, lo, hi = number, first, last
+            elif last > hi:
+                hi = last
+            r += 1
         parts.append(self.lines[line][lo:hi])
         return "".join(parts).strip()
 
     def line_of(self, index: int) -> int:
-        return self.origin_line[index]
+        return self._runs[bisect_right(self._starts, index) - 1][0]
 
 
 # --------------------------------------------------------------------------
@@ -447,6 +495,8 @@ def _clauses(s: str, s0: int, s1: int) -> list[tuple[int, int]]:
         if j - i > _SHORT_QUOTE:
             marks += (i, j)
         i = s.find("“", j + 1, s1)
+    if not marks:
+        return _split(s, s0, s1, _CLAUSE_SEPS)  # the common case
     parts = []
     for c0, c1 in _split(s, s0, s1, _CLAUSE_SEPS):
         a = c0
@@ -465,37 +515,42 @@ _PAIRS = {"《": "》", "〔": "〕", "“": "”", "「": "」", "[": "]"}
 _OPENING = re.compile("[《〔“「\\[]")
 
 
-def _protected(s: str) -> list[bool]:
-    """Characters inside 《》, 〔〕, “” or 「」: titles, document numbers, quoted names."""
-    mask = [False] * len(s)
-    i = 0
-    while (m := _OPENING.search(s, i)) is not None:
+def _protected(s: str, start: int = 0, end: int | None = None) -> set[int]:
+    """Positions in s[start:end] inside 《》, 〔〕, “” or 「」: titles, document numbers,
+    quoted names. A set, not a mask over `s`: such marks are few."""
+    end = len(s) if end is None else end
+    inside: set[int] = set()
+    i = start
+    while (m := _OPENING.search(s, i, end)) is not None:
         i = m.start()
         close = _PAIRS[s[i]]
-        j = s.find(close, i + 1)
+        j = s.find(close, i + 1, end)
         if j != -1 and j - i <= (_SHORT_QUOTE if close == "”" else 40):
-            mask[i : j + 1] = [True] * (j + 1 - i)
+            inside.update(range(i, j + 1))
             i = j + 1
         else:
             i += 1
-    return mask
+    return inside
 
 
-def _date_sentence(s: str, period: tuple[int, int] | None) -> tuple[bool, bool, int | None]:
-    """(retrospective by its dates, retrospective by a past-tense marker, deadline year)."""
+def _date_sentence(s: str, period: tuple[int, int] | None) -> tuple[bool, int | None]:
+    """(retrospective by its dates, deadline year). A past-tense marker is checked by
+    the caller, only for the sentences that may hold a promise."""
+    if "年" not in s and "十" not in s:
+        return False, None  # most sentences: no year (…年) and no plan period (十四五)
     retro = False
     deadlines: list[int] = []
     undated: list[int] = []
-    mask = _protected(s)
+    protected = _protected(s)
     for m in _YEAR_RE.finditer(s):
         pos = m.start()
-        if mask[pos]:
+        if pos in protected:
             continue
         y1 = int(m.group("y1"))
         y2 = int(m.group("y2")) if m.group("y2") else None
         before = s[max(0, pos - 3) : pos]
         after = s[m.end() : m.end() + 4]
-        if re.match(r"\d{1,2}月", after):
+        if _MONTH_RE.match(after):
             continue  # a date: 2022年3月5日
         if y2 is not None:
             if before.endswith(("（", "(")):
@@ -543,8 +598,7 @@ def _date_sentence(s: str, period: tuple[int, int] | None) -> tuple[bool, bool, 
             deadlines.append(end)
     if undated and not deadlines:
         retro = True
-    past = not deadlines and bool(_PAST_RE.search(s))
-    return retro, past, (max(deadlines) if deadlines else None)
+    return retro, (max(deadlines) if deadlines else None)
 
 
 # --------------------------------------------------------------------------
@@ -552,27 +606,44 @@ def _date_sentence(s: str, period: tuple[int, int] | None) -> tuple[bool, bool, 
 
 
 # A sentence without a digit or one of these words holds no quantitative promise.
-_MAYBE_QUANTITATIVE = re.compile(r"[0-9一二两三四五六七八九十百千万]|全部|均")
+# (Written as a flat alternation of plain words, which re scans for much faster.)
+_MAYBE_QUANTITATIVE = re.compile("|".join([*"0123456789一二两三四五六七八九十百千万", "全部", "均"]))
+
+
+# What every shape `_clause` finds needs: a number (_TOKEN_RE, "分别" lists), 每 (ratios,
+# also with a Chinese numeral: 每8万人一辆) or 全部/均 (_ALL_RE). Most segments,
+# sentences and clauses have none; finding that out first spares them the detailed
+# patterns. 全 stands for 全部: one char class is scanned several times faster than
+# an alternation (or a repeat).
+_HINT_RE = re.compile(r"[\d每均全]")
+
+
+def _hints(s: str) -> list[int]:
+    """Where hint chars are in `s`, in order; a 全 without 部 (全市, 全面) is none."""
+    return [m.start() for m in _HINT_RE.finditer(s) if m.group() != "全" or s.startswith("部", m.end())]
+
+
+def _hint_within(hints: list[int], start: int, end: int) -> bool:
+    """Whether one of the sorted positions `hints` lies in [start, end)."""
+    i = bisect_left(hints, start)
+    return i < len(hints) and hints[i] < end
 
 
 def _extract_from_text(text: _Text, period: tuple[int, int] | None) -> Iterable[Commitment]:
     s = text.s
-    sentences = [(s0, s1, *_date_sentence(s[s0:s1], period)) for s0, s1 in _split(s, 0, len(s), _SENTENCE_SEPS)]
-    if any(dated for _, _, dated, _, _ in sentences) and not any(year for *_, year in sentences):
-        # a paragraph that looks back by date (截至2020年底…, “十三五”以来…) and names
-        # no deadline anywhere is a review of the past, sentence by sentence
+    hints = _hints(s)  # one pass, asked per sentence and per clause
+    if not hints:
         return
-    for s0, s1, dated, past, year in sentences:
-        sentence = s[s0:s1]
-        if dated or past:
+    for s0, s1, year in _current_sentences(s, period):
+        if not _hint_within(hints, s0, s1) or not _MAYBE_QUANTITATIVE.search(s, s0, s1):
             continue
-        if not _MAYBE_QUANTITATIVE.search(sentence):
-            continue
-        mask = [False] * s0 + _protected(sentence) + [False] * (len(s) - s1)
+        if year is None and _PAST_RE.search(s, s0, s1):
+            continue  # past tense (已, 累计, 建成了 …) and no deadline: a result, not a promise
+        protected = _protected(s, s0, s1)
         printed = None
         previous: tuple[int, int] | None = None
         for c0, c1 in _clauses(s, s0, s1):
-            found = _clause(s, c0, c1, mask, previous)
+            found = _clause(s, c0, c1, protected, previous) if _hint_within(hints, c0, c1) else []
             previous = (c0, c1)
             for start, end, subject, value, unit, comparator in found:
                 if printed is None:
@@ -588,6 +659,19 @@ def _extract_from_text(text: _Text, period: tuple[int, int] | None) -> Iterable[
                     year=year,
                     text=fragment,
                 )
+
+
+def _current_sentences(s: str, period: tuple[int, int] | None) -> list[tuple[int, int, int | None]]:
+    """The sentences of `s` not retrospective by their dates, with their deadline year."""
+    bounds = _split(s, 0, len(s), _SENTENCE_SEPS)
+    if "年" not in s and "十" not in s:
+        return [(s0, s1, None) for s0, s1 in bounds]  # no year (…年), no plan period (十四五)
+    dates = [_date_sentence(s[s0:s1], period) for s0, s1 in bounds]
+    if any(dated for dated, _ in dates) and not any(year for _, year in dates):
+        # a paragraph that looks back by date (截至2020年底…, “十三五”以来…) and names
+        # no deadline anywhere is a review of the past, sentence by sentence
+        return []
+    return [(s0, s1, year) for (s0, s1), (dated, year) in zip(bounds, dates, strict=True) if not dated]
 
 
 def _window(sentence: str, fragment: str, limit: int = 200) -> str:
@@ -611,7 +695,7 @@ def _lead(s: str, i: int, end: int) -> int:
 
 
 def _cjk(text: str) -> int:
-    return sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+    return len(_NOT_CJK_RE.sub("", text))
 
 
 def _follower_ok(s: str, i: int, end: int) -> bool:
@@ -648,17 +732,17 @@ _Found = tuple[int, int, str, str, str, str]  # start, end, subject, value, unit
 
 
 def _clause(
-    s: str, c0: int, c1: int, mask: list[bool], previous: tuple[int, int] | None = None
+    s: str, c0: int, c1: int, protected: set[int], previous: tuple[int, int] | None = None
 ) -> list[_Found]:
     start = _lead(s, c0, c1)
     if start >= c1:
         return []
     clause = s[start:c1]
     if "分别" in clause:
-        return _respectively(s, start, c1, mask)
+        return _respectively(s, start, c1, protected)
     found: list[_Found] = []
     per_spans: list[tuple[int, int]] = []
-    for m in _PER_RE.finditer(s, start, c1):
+    for m in _PER_RE.finditer(s, start, c1) if "每" in clause else ():
         item = _per(s, start, c1, m)
         per_spans.append((m.start(), m.end()))
         if item:
@@ -676,10 +760,10 @@ def _clause(
         ts = m.start()
         te = m.end()
         cmp, value, unit, qual = m.group("cmp"), m.group("value"), m.group("unit") or "", m.group("qual")
-        if any(a <= vs < b for a, b in per_spans):
+        if per_spans and any(a <= vs < b for a, b in per_spans):
             cursor = max(cursor, next(b for a, b in per_spans if a <= vs < b))
             continue
-        if _noise(s, vs, te, value, unit, mask, start):
+        if _noise(s, vs, te, value, unit, protected, start):
             if ts < vs:
                 pos = vs + 1  # a comparator word may have swallowed text; rescan after it
             continue
@@ -711,7 +795,7 @@ def _clause(
         while sub_start < ts and s[sub_start] in "、和及与，":
             sub_start = _lead(s, sub_start + 1, ts)
         cut = s.rfind("、", sub_start, ts)
-        if cut != -1 and re.search(r"\d", s[sub_start:cut]):
+        if cut != -1 and _DIGIT_RE.search(s, sub_start, cut):
             sub_start = _lead(s, cut + 1, ts)  # 每18—50平方公里应设1个急救站、服务半径应为3—5公里
         relative = cmp in _RELATIVE_WORDS
         raw_subject = s[sub_start : vs if relative else ts]
@@ -754,14 +838,22 @@ def _clause(
     return found
 
 
+_INNER_UNIT_RE = re.compile(r"[%‰](?=\D)")
+
+
 def _value(value: str) -> str:
     """The number as printed; a range printed with its unit twice (35%-40%) drops the first."""
-    return re.sub(r"[%‰](?=\D)", "", value)
+    if "%" not in value and "‰" not in value:
+        return value  # the common case, without the regex
+    return _INNER_UNIT_RE.sub("", value)
 
 
-def _noise(s: str, vs: int, te: int, value: str, unit: str, mask: list[bool], start: int) -> bool:
+_YEAR_VALUE_RE = re.compile(r"(?:19|20)\d{2}")
+
+
+def _noise(s: str, vs: int, te: int, value: str, unit: str, protected: set[int], start: int) -> bool:
     """Numbers that are not quantities: years, dates, codes, numbering, quoted names."""
-    if mask[vs]:
+    if vs in protected:
         return True
     prev = s[vs - 1] if vs > 0 else ""
     nxt = s[te] if te < len(s) else ""
@@ -775,7 +867,7 @@ def _noise(s: str, vs: int, te: int, value: str, unit: str, mask: list[bool], st
         return True  # 5G
     if after_value and after_value in "年月日号型":
         return True  # dates, durations in years, 35号, 2型糖尿病
-    if not unit and re.fullmatch(r"(?:19|20)\d{2}", value):
+    if not unit and _YEAR_VALUE_RE.fullmatch(value):
         return True
     if nxt in ":：" and s[te + 1 : te + 2].isdigit():
         return True
@@ -788,14 +880,18 @@ def _noise(s: str, vs: int, te: int, value: str, unit: str, mask: list[bool], st
 # The shapes
 
 
+_PER_VERB_RE = re.compile(r"^的?(?:标准)?(?:配备|配置)?")
+_PER_GOAL_RE = re.compile(r"的?目标$")
+
+
 def _per(s: str, start: int, c1: int, m: re.Match[str]) -> _Found | None:
     """每3万人口配备1辆: subject before 每, or after the unit when nothing precedes."""
     num = m.group("num")
     value = _CN_DIGITS.get(num, num)
     unit = f"{m.group('unit')}/{m.group('den')}"
     end = _object_end(s, m.end(), c1)
-    after = re.sub(r"^的?(?:标准)?(?:配备|配置)?", "", s[m.end() : end])  # 每3万人口1辆的标准配备救护车
-    after = _clean_subject(re.sub(r"的?目标$", "", after))
+    after = _PER_VERB_RE.sub("", s[m.end() : end])  # 每3万人口1辆的标准配备救护车
+    after = _clean_subject(_PER_GOAL_RE.sub("", after))
     if _cjk(after) >= 2 and len(after) <= 30:
         return (m.start(), end, after, value, unit, "per")
     sub_start = _lead(s, start, m.start())
@@ -808,11 +904,15 @@ def _per(s: str, start: int, c1: int, m: re.Match[str]) -> _Found | None:
 _CMP_TAIL_RE = re.compile(rf"(?:{'|'.join(sorted(_CMP_WORDS, key=len, reverse=True))})$")
 
 
+_OBJECT_BREAK_RE = re.compile("[、和及]")
+
+
 def _object_end(s: str, i: int, c1: int) -> int:
     """End of a noun phrase: the clause end, or the 、 before the next listed item
     (an item is what follows a 、 when a number comes later in the clause)."""
-    for j in range(i, c1):
-        if s[j] == "、" and re.search(r"\d", s[j + 1 : c1]):
+    for m in _OBJECT_BREAK_RE.finditer(s, i, c1):
+        j = m.start()
+        if s[j] == "、" and _DIGIT_RE.search(s, j + 1, c1):
             return j
         if s[j] in "和及" and s[j + 1 : j + 2].isdigit():
             return j
@@ -835,12 +935,15 @@ def _leading(
     rest = s[i:end]
     if len(rest) < 4 or _cjk(rest[:1]) == 0:
         return None
-    if re.match(r"(?:以上|以下)", rest):
+    if rest.startswith(("以上", "以下")):
         return None
     subject = _clean_subject(rest)
     if _cjk(subject) < 4 or len(subject) > 60:
         return None
     return (ts, end, subject, value, unit, _comparator(cmp, qual, value))
+
+
+_BUILD_MODIFIER_RE = re.compile(rf"(至少|不少于|约)(?:{_BUILD_VERBS})?(?:共|各|再)?$")
 
 
 def _build(
@@ -852,7 +955,7 @@ def _build(
         return None
     end = _object_end(s, te, c1)
     obj = s[te:end]
-    if _cjk(obj[:1]) == 0 or re.search(r"以上|以下", obj[:5]) or _cjk(obj) < 2:
+    if _cjk(obj[:1]) == 0 or "以上" in obj[:5] or "以下" in obj[:5] or _cjk(obj) < 2:
         return None
     if _P2_VERBS.search(obj[:2]) or obj.endswith("为一体"):
         return None
@@ -863,26 +966,29 @@ def _build(
     while sub_start < ts and s[sub_start] in "、和及":
         sub_start += 1
     if cmp is None:
-        modifier = re.search(rf"(至少|不少于|约)(?:{_BUILD_VERBS})?(?:共|各|再)?$", s[cursor:ts])
+        modifier = _BUILD_MODIFIER_RE.search(s[cursor:ts])
         cmp = modifier.group(1) if modifier else None
     return (sub_start, end, subject, value, unit, _comparator(cmp, qual, value))
 
 
-def _respectively(s: str, start: int, c1: int, mask: list[bool]) -> list[_Found]:
+_CMP_WORD_RE = re.compile(rf"(?:{_CMP_ALT})")
+_ITEM_RE = re.compile(rf"(?P<value>{_NUM}(?:{_RANGE_SEP}{_NUM})?)(?P<unit>{_UNITS})?(?P<qual>{_QUALIFIERS})?")
+
+
+def _respectively(s: str, start: int, c1: int, protected: set[int]) -> list[_Found]:
     """孕产妇死亡率、婴儿死亡率分别控制在7/10万、4‰及以下 → one commitment per item."""
     p = s.find("分别", start, c1)
     subjects = [_clean_subject(part) for part in s[start:p].split("、")]
     subjects = [x for x in subjects if x]
     i = p + 2
-    cmp_m = re.compile(rf"(?:{_CMP_ALT})").match(s, i, c1)
+    cmp_m = _CMP_WORD_RE.match(s, i, c1)
     cmp = cmp_m.group() if cmp_m else None
     if cmp_m:
         i = cmp_m.end()
     values: list[tuple[str, str, str | None]] = []
-    item_re = re.compile(rf"(?P<value>{_NUM}(?:{_RANGE_SEP}{_NUM})?)(?P<unit>{_UNITS})?(?P<qual>{_QUALIFIERS})?")
     while i < c1:
-        m = item_re.match(s, i, c1)
-        if not m or mask[i]:
+        m = _ITEM_RE.match(s, i, c1)
+        if not m or i in protected:
             return []
         values.append((m.group("value"), m.group("unit") or "", m.group("qual")))
         i = m.end()
@@ -913,8 +1019,10 @@ _ALL_RE = re.compile(
 
 def _all_of(s: str, start: int, c1: int) -> _Found | None:
     """市属医院及县（市、区）级医院全部设置互联网医院 → 100%."""
+    if s.find("全部", start, c1) == -1 and s.find("均", start, c1) == -1:
+        return None  # the common case; spares the slow lazy match below
     m = _ALL_RE.fullmatch(s, start, c1)
-    if not m or re.search(r"\d", m.group(0)):
+    if not m or _DIGIT_RE.search(m.group(0)):
         return None
     holder = _clean_subject(m.group("holder"))
     if holder.startswith("对"):
