@@ -42,7 +42,11 @@ def test_ingest_json_contract():
     assert set(plan) >= {"document", "outline", "indicator_tables", "projects", "commitments"}
     assert set(plan["document"]) >= {"path", "title", "region", "issuer", "issued_on", "period"}
     row = plan["indicator_tables"][0]["rows"][1]
-    assert row == {
+    assert row["indicator_id"] == "infant_mortality"
+    assert row["match"]["method"] == "exact" and row["match"]["unit_note"] is None
+    assert (row["rule"]["kind"], row["rule"]["value"]) == ("at_most", 4.0)
+    reader_fields = {k: v for k, v in row.items() if k not in ("indicator_id", "match", "rule")}
+    assert reader_fields == {
         "category": "健康水平", "seq": "2", "name": "婴儿死亡率", "unit": "‰",
         "baseline_year": 2020, "baseline": "3.1", "target_year": 2025, "target": "≤4",
         "attribute": "约束性", "line_start": 23, "line_end": 29,

@@ -44,6 +44,7 @@ _RETROSPECTIVE = (
 
 def extract_plan(document: Document) -> ExtractedPlan:
     from healthplan.extract.commitments import extract_commitments
+    from healthplan.mapping import map_tables
     from healthplan.extract.metadata import extract_info
     from healthplan.extract.outline import extract_outline, find_toc
     from healthplan.extract.projects import extract_projects
@@ -64,6 +65,7 @@ def extract_plan(document: Document) -> ExtractedPlan:
         period=(info.period.start, info.period.end) if info.period else None,
     )
     commitments = _drop_restated_targets(commitments, tables)
+    map_tables(tables)
     for item in [*tables, *projects]:
         item.page = document.line(item.line_start).page
     return ExtractedPlan(info, outline, toc, tables, projects, commitments)

@@ -29,6 +29,10 @@ class IndicatorRow:
     attribute: str
     line_start: int
     line_end: int
+    # Filled by healthplan.mapping: the catalogue id, how the name matched, the parsed rule.
+    indicator_id: str | None = None
+    match: object | None = None  # healthplan.catalog.Match
+    rule: object | None = None  # healthplan.targets.Rule
 
 
 @dataclass
@@ -88,12 +92,14 @@ class DocumentInfo:
     lines: int
 
 
-def to_plain(obj):
-    """Dataclasses (nested) → plain dicts/lists for JSON."""
+def to_plain(obj, root: bool = True):
+    """Dataclasses (nested) → plain dicts/lists for JSON; items with a to_json() use it."""
     if isinstance(obj, list):
-        return [to_plain(item) for item in obj]
+        return [to_plain(item, False) for item in obj]
+    if not root and hasattr(obj, "to_json"):
+        return obj.to_json()
     if hasattr(obj, "__dataclass_fields__"):
-        return {key: to_plain(getattr(obj, key)) for key in obj.__dataclass_fields__}
+        return {key: to_plain(getattr(obj, key), False) for key in obj.__dataclass_fields__}
     return obj
 
 
