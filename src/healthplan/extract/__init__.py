@@ -44,11 +44,11 @@ _RETROSPECTIVE = (
 
 def extract_plan(document: Document) -> ExtractedPlan:
     from healthplan.extract.commitments import extract_commitments
-    from healthplan.mapping import map_tables
     from healthplan.extract.metadata import extract_info
     from healthplan.extract.outline import extract_outline, find_toc
     from healthplan.extract.projects import extract_projects
     from healthplan.extract.tables import extract_indicator_tables, table_line_numbers
+    from healthplan.mapping import map_tables
 
     info = extract_info(document)
     toc = find_toc(document)
