@@ -55,6 +55,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from healthplan.documents.model import Document
+from healthplan.extract.tables import five_year_plan_period
 
 __all__ = ["Commitment", "extract_commitments"]
 
@@ -249,7 +250,6 @@ _YEAR_RE = re.compile(  # (?=[12]) first: most positions fail at once
 )
 _PLAN_RE = re.compile(r"十([一二三四五])五”?(?P<suffix>期间|时期|期末|末|内|以来)?")
 _MONTH_RE = re.compile(r"\d{1,2}月")
-_PLAN_ORDINAL = {"一": 11, "二": 12, "三": 13, "四": 14, "五": 15}
 _PAST_WORDS = ("已", "累计", "先后", "相继", "荣获", "获评", "被评为", "被确定为", "被列为", "圆满", "顺利通过")
 _PAST_VERBS = ("建成", "实现", "达到", "提高", "增长", "下降", "减少", "增加", "获得", "通过", "建立", "开展",
                "实施", "完成", "形成", "取得")  # + 了: 建成了
@@ -406,18 +406,11 @@ def extract_commitments(
 
 
 def _infer_period(document: Document) -> tuple[int, int] | None:
-    """The plan period from the first lines: “十四五” or an explicit 2021—2025年."""
-    head = [line.text for line in document.lines[:40] if not line.is_blank]
-    for raw in head:
-        m = re.search(r"十([一二三四五])五", raw)
-        if m:
-            ordinal = _PLAN_ORDINAL[m.group(1)]
-            start = 2006 + 5 * (ordinal - 11)
-            return (start, start + 4)
-        m = re.search(rf"(20\d\d)\s*{_RANGE_SEP}\s*(20\d\d)\s*年", raw)
-        if m and 3 <= int(m.group(2)) - int(m.group(1)) <= 5:
-            return (int(m.group(1)), int(m.group(2)))
-    return None
+    """The plan period as the metadata reader finds it (title years or “十四五”)."""
+    from healthplan.extract.metadata import extract_info
+
+    period = extract_info(document).period
+    return (period.start, period.end) if period else None
 
 
 def _segments(document: Document, skip: set[int]) -> Iterable[list[tuple[int, str]]]:
@@ -588,7 +581,7 @@ def _date_sentence(s: str, period: tuple[int, int] | None) -> tuple[bool, int | 
         suffix = m.group("suffix")
         if not suffix:
             continue
-        end = 2010 + 5 * (_PLAN_ORDINAL[m.group(1)] - 11)
+        end = five_year_plan_period(m.group(0)).end
         before = s[max(0, m.start() - 2) : m.start()]
         if before.endswith(("较", "比", "与")):
             continue
