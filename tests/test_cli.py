@@ -33,6 +33,8 @@ def test_demo_summarises_the_five_sample_plans():
         assert f"地区：{region}" in result.stdout
     assert "约束性" in result.stdout and "专栏" in result.stdout
     assert "（另有 1 个专栏缺少标题" in result.stdout  # 连云港市's box after 专栏7
+    assert "指标目录匹配：41/41 项" in result.stdout  # 无锡市: both tables
+    assert "单位存疑：婴儿死亡率（第 192 行" in result.stdout  # 吴中区 prints % for ‰
 
 
 def test_ingest_json_contract():

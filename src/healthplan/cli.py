@@ -106,7 +106,17 @@ def render_summary(plan: ExtractedPlan) -> str:
             f"第 {table.line_start}–{table.line_end} 行）：{len(table.rows)} 项指标"
             + (f"，{counts}" if counts else "")
         )
-    if not plan.indicator_tables:
+    rows = list(plan.rows())
+    if rows:
+        matched = sum(1 for r in rows if r.indicator_id)
+        judged = sum(1 for r in rows if r.rule and r.rule.kind == "needs_judgement")
+        out.append(f"  指标目录匹配：{matched}/{len(rows)} 项；目标解析为规则：{len(rows) - judged}/{len(rows)} 项")
+        for r in rows:
+            if r.indicator_id is None:
+                out.append(f"    未匹配：{r.name}（第 {r.line_start} 行）")
+            elif r.match.unit_note:
+                out.append(f"    单位存疑：{r.name}（第 {r.line_start} 行，印刷单位“{r.unit}”）")
+    else:
         out.append("  指标表：未找到")
     captioned = [p for p in plan.projects if not p.caption_missing]
     line = f"  专栏项目：{len(captioned)} 个"
