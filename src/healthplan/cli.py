@@ -103,7 +103,8 @@ def render_summary(plan: ExtractedPlan) -> str:
         counts = _attribute_counts(table.rows)
         out.append(
             f"  指标表「{table.caption or '（无标题）'}」（{kind}，{table.period or '规划期未识别'}，"
-            f"第 {table.line_start}–{table.line_end} 行）：{len(table.rows)} 项指标"
+            + (f"第 {table.page} 页，" if table.page else "")
+            + f"第 {table.line_start}–{table.line_end} 行）：{len(table.rows)} 项指标"
             + (f"，{counts}" if counts else "")
         )
     rows = list(plan.rows())
