@@ -261,3 +261,27 @@ def test_range_indicator():
     assert inside.verdict == "achieved" and inside.gap == 0
     assert run({2021: 114.9, 2022: 114.8, 2023: 114.7}, 2023).verdict == "off_track"
     assert run({2025: 108}, 2025).verdict == "not_achieved"
+
+
+def test_plan_evaluation_puts_binding_shortfalls_first():
+    from healthplan.documents import read_document
+    from healthplan.evaluate import evaluate_plan
+    from healthplan.extract import extract_plan
+    from healthplan.samples import sample_paths
+
+    plan = extract_plan(read_document(sample_paths()[1]))  # 江阴市: 31 rows, 9 binding
+    # Test figures only (not real data): 全科医生 (binding) falling, life expectancy rising fast.
+    observations = {"gps_per_10000": {2021: 3.6, 2022: 3.55},
+                    "life_expectancy": {2021: 82.7, 2022: 83.1}}
+    results = evaluate_plan(list(plan.rows()), observations, year=2022, base_year=2020,
+                            target_year=2025)
+    assert len(results) == 31
+    first = results[0]
+    assert first.indicator_id == "gps_per_10000" and first.binding_shortfall
+    assert first.evaluation.verdict in ("at_risk", "off_track")
+    assert all(r.binding for r in results[:9]) and not any(r.binding for r in results[9:])
+    life = next(r for r in results if r.indicator_id == "life_expectancy")
+    assert life.evaluation.verdict == "achieved"  # 83.1 ≥ target 83
+    verdicts = [r.evaluation.verdict for r in results]
+    # 艾滋病全人群感染率 has no target ("-"): needs judgement, whatever the data.
+    assert (verdicts.count("no_data"), verdicts.count("needs_judgement")) == (28, 1)

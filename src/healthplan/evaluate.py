@@ -332,8 +332,13 @@ def evaluate_series(rule: Rule, *, baseline: float | None, base_year: int, targe
     pm = f"±{_fmt(round(projection.margin, 2))}" if projection.margin is not None else ""
     proj = f"按趋势外推{target_year}年约为{_fmt(round(projection.value, 2))}{pm}{u}"
     if _reaches(rule, projection, direction, baseline, target_year):
-        return result("at_risk", f"{target}，{actual}，尚未达到；{behind}，{proj}，"
-                                 "有望达到目标但存在风险。", **out)
+        # The trend itself may miss while its uncertainty still admits the target.
+        central = rule.check(projection.value, baseline=baseline, year=target_year,
+                             check_scale=False).met
+        outlook = ("有望达到目标但存在风险" if central
+                   else "外推值未达到目标，但差距在外推误差范围内，存在风险")
+        return result("at_risk", f"{target}，{actual}，尚未达到；{behind}，{proj}，{outlook}。",
+                      **out)
     return result("off_track", f"{target}，{actual}，尚未达到；{behind}，{proj}，"
                                "预计难以达到目标，进度滞后。", **out)
 
@@ -451,3 +456,58 @@ __all__ = [
     "project",
     "t_factor",
 ]
+
+
+# --- a whole plan ---------------------------------------------------------------
+
+_FAILING = {"not_achieved", "off_track", "at_risk"}
+
+
+@dataclass
+class IndicatorEvaluation:
+    """One row of a plan's indicator table evaluated for a year."""
+
+    indicator_id: str | None
+    name: str  # as printed in the plan
+    attribute: str  # 约束性 / 预期性 / ""
+    target: str  # as printed
+    evaluation: Evaluation
+
+    @property
+    def binding(self) -> bool:
+        return self.attribute == "约束性"
+
+    @property
+    def binding_shortfall(self) -> bool:
+        """A binding (约束性) target that is not achieved or not on track: it must stand out."""
+        return self.binding and self.evaluation.verdict in _FAILING
+
+
+def evaluate_plan(rows, observations: dict[str, dict[int, float]], *, year: int,
+                  base_year: int, target_year: int) -> list[IndicatorEvaluation]:
+    """Evaluate every indicator row of a plan for `year`, binding indicators first.
+
+    `rows` are extracted IndicatorRows (with `rule` and `indicator_id` filled by
+    healthplan.mapping); `observations` maps indicator id → {year: value}. Rows whose
+    rule has no usable baseline are evaluated from their printed baseline if any.
+    """
+    from healthplan import catalog
+    from healthplan.targets import parse_value
+
+    results = []
+    for row in rows:
+        direction = catalog.get(row.indicator_id).direction if row.indicator_id else "higher"
+        series = observations.get(row.indicator_id or "", {})
+        evaluation = evaluate_series(
+            row.rule,
+            baseline=parse_value(row.baseline) if row.baseline else None,
+            base_year=row.baseline_year or base_year,
+            target_year=row.target_year or target_year,
+            observations=series,
+            year=year,
+            direction=direction,
+        )
+        results.append(IndicatorEvaluation(row.indicator_id, row.name, row.attribute, row.target,
+                                           evaluation))
+    # Binding shortfalls first, then the other binding indicators, then the rest (stable).
+    return sorted(results, key=lambda r: (not r.binding_shortfall, not r.binding))
