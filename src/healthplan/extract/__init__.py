@@ -71,28 +71,23 @@ def extract_plan(document: Document) -> ExtractedPlan:
     return ExtractedPlan(info, outline, toc, tables, projects, commitments)
 
 
-_NAME_NOISE = re.compile(r"[\s（）()“”]|^(全市|全区|全县|居民|其中：)")
-
-
-def _normalise_name(name: str) -> str:
-    return _NAME_NOISE.sub("", name).removesuffix("数")
-
-
 def _drop_restated_targets(commitments: list, tables: list[IndicatorTable]) -> list:
     """Drop body-text sentences that repeat an indicator's target from the table ("人均预期寿命
     80岁左右"): they are not commitments of their own. One that states a different figure is
     kept (the audit wants to see it)."""
+    from healthplan.catalog import normalise_name
+
     targets: dict[str, set[float]] = {}
     for table in tables:
         if table.kind == "plan":
             for row in table.rows:
                 numbers = {float(n) for n in _NUMBER.findall(row.target)}
-                targets.setdefault(_normalise_name(row.name), set()).update(numbers)
+                targets.setdefault(normalise_name(row.name), set()).update(numbers)
     if not targets:
         return commitments
     return [
         c for c in commitments
-        if not any(float(n) in targets.get(_normalise_name(c.subject), ())
+        if not any(float(n) in targets.get(normalise_name(c.subject), ())
                    for n in _NUMBER.findall(c.value))
     ]
 
