@@ -498,3 +498,17 @@ def sample_html(charset: str | None = "utf-8") -> str:
 </div></div></div></div>
 <footer>版权所有：某市卫生健康委员会</footer>
 </body></html>"""
+
+
+def assert_sample_layout(document) -> None:
+    """The synthetic sample plan read back: paragraphs, one blank line, the table rows with
+    their cells, one blank line, paragraphs — the same for every reader."""
+    texts = [line.text for line in document.lines]
+    n = len(SAMPLE_BEFORE)
+    assert texts[:n] == SAMPLE_BEFORE
+    assert texts[n] == ""
+    rows = document.lines[n + 1 : n + 2 + len(SAMPLE_ROWS)]
+    assert [line.cells for line in rows] == [SAMPLE_HEADER, *SAMPLE_ROWS]
+    assert all(line.table == 0 and line.text == "\t".join(line.cells) for line in rows)
+    assert texts[n + 2 + len(SAMPLE_ROWS)] == ""
+    assert texts[n + 3 + len(SAMPLE_ROWS) :] == SAMPLE_AFTER

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from healthplan.documents import DocumentError, read_document
-from plan_builder import SAMPLE_AFTER, SAMPLE_BEFORE, SAMPLE_HEADER, SAMPLE_ROWS, sample_html
+from plan_builder import assert_sample_layout, sample_html
 
 
 def _read(tmp_path, html: str, encoding: str = "utf-8", prefix: bytes = b"", name="plan.html"):
@@ -28,17 +28,9 @@ def _read(tmp_path, html: str, encoding: str = "utf-8", prefix: bytes = b"", nam
 def test_sample_page_in_order(tmp_path, charset, encoding, prefix):
     document = _read(tmp_path, sample_html(charset), encoding, prefix)
     assert document.format == "html"
-    texts = [line.text for line in document.lines]
-    n = len(SAMPLE_BEFORE)
     # script, style, title, header, nav and footer are gone; &nbsp; indentation is stripped
-    assert texts[:n] == SAMPLE_BEFORE
-    assert texts[n] == ""
-    rows = document.lines[n + 1 : n + 2 + len(SAMPLE_ROWS)]
-    assert [line.cells for line in rows] == [SAMPLE_HEADER, *SAMPLE_ROWS]
-    assert all(line.table == 0 and line.text == "\t".join(line.cells) for line in rows)
-    assert texts[n + 2 + len(SAMPLE_ROWS)] == ""
-    assert texts[n + 3 + len(SAMPLE_ROWS) :] == SAMPLE_AFTER
-    assert [line.number for line in document.lines] == list(range(1, len(texts) + 1))
+    assert_sample_layout(document)
+    assert [line.number for line in document.lines] == list(range(1, len(document.lines) + 1))
 
 
 def test_colspan_and_rowspan_fill_the_grid(tmp_path):

@@ -15,10 +15,10 @@ import pytest
 
 from healthplan.documents import DocumentError, read_document
 from plan_builder import (
-    SAMPLE_AFTER,
     SAMPLE_BEFORE,
     SAMPLE_HEADER,
     SAMPLE_ROWS,
+    assert_sample_layout,
     build_pdfs,
     build_sample_docx,
     sample_rows,
@@ -137,15 +137,8 @@ def pdfs(tmp_path_factory):
 def test_paragraphs_table_and_pages(pdfs):
     document = read_document(pdfs["sample"])
     assert document.format == "pdf"
-    texts = [line.text for line in document.lines]
+    assert_sample_layout(document)
     n = len(SAMPLE_BEFORE)
-    assert texts[:n] == SAMPLE_BEFORE
-    assert texts[n] == ""
-    rows = document.lines[n + 1 : n + 2 + len(SAMPLE_ROWS)]
-    assert [line.cells for line in rows] == [SAMPLE_HEADER, *SAMPLE_ROWS]
-    assert all(line.table == 0 and line.text == "\t".join(line.cells) for line in rows)
-    assert texts[n + 2 + len(SAMPLE_ROWS)] == ""
-    assert texts[n + 3 + len(SAMPLE_ROWS) :] == SAMPLE_AFTER
     # everything before the page break is on page 1, the second chapter on page 2
     assert {line.page for line in document.lines[: n + 2 + len(SAMPLE_ROWS)]} == {1}
     assert {line.page for line in document.lines[n + 3 + len(SAMPLE_ROWS) :]} == {2}
