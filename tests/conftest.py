@@ -46,3 +46,76 @@ def write_text(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") ->
     path = tmp_path / name
     path.write_bytes(text.encode(encoding))
     return path
+
+
+# --------------------------------------------------------------------------- databases
+# Storage tests run against SQLite and PostgreSQL. PostgreSQL is taken from
+# HEALTHPLAN_TEST_POSTGRES (default: the local server, trust auth, database `test`);
+# each test gets a schema of its own, dropped afterwards. Without a server those tests
+# skip with the reason, unless HEALTHPLAN_REQUIRE_POSTGRES is set (as .ci/run does).
+
+POSTGRES_URL = __import__("os").environ.get(
+    "HEALTHPLAN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def postgres_problem() -> str | None:
+    """Why PostgreSQL cannot be used for tests, or None."""
+    from sqlalchemy import create_engine, text
+
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure means: no server to test against
+        return f"PostgreSQL not reachable at {POSTGRES_URL}: {str(exc).splitlines()[0]}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    import os
+
+    problem = postgres_problem()
+    if problem:
+        if os.environ.get("HEALTHPLAN_REQUIRE_POSTGRES"):
+            pytest.fail(problem + " (HEALTHPLAN_REQUIRE_POSTGRES is set)")
+        pytest.skip(problem)
+    return POSTGRES_URL
+
+
+def _postgres_schema_url(server_url: str, schema: str) -> str:
+    return f"{server_url}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A URL for an empty database of each kind (the schema is made on first open)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'healthplan.sqlite3'}"
+        return
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    server = request.getfixturevalue("postgres_server")
+    schema = f"hp_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(server)
+    with engine.begin() as conn:
+        conn.execute(text(f"create schema {schema}"))
+    try:
+        yield _postgres_schema_url(server, schema)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"drop schema {schema} cascade"))
+        engine.dispose()
+
+
+@pytest.fixture
+def db(db_url):
+    """An opened database (migrated, regions seeded) of each kind."""
+    from healthplan.store.database import open_database
+
+    database = open_database(db_url)
+    yield database
+    database.close()

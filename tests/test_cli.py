@@ -26,8 +26,10 @@ def assert_one_line_error(result: subprocess.CompletedProcess, path: Path, probl
     assert "Traceback" not in result.stderr
 
 
-def test_demo_summarises_the_five_sample_plans():
-    result = run("demo")
+def test_ingest_summarises_the_five_sample_plans():
+    from healthplan.samples import sample_paths
+
+    result = run("ingest", *map(str, sample_paths()))
     assert result.returncode == 0, result.stderr
     for region in ["无锡市", "江阴市", "苏州市吴中区", "埇桥区", "连云港市"]:
         assert f"地区：{region}" in result.stdout

@@ -285,3 +285,14 @@ def test_plan_evaluation_puts_binding_shortfalls_first():
     verdicts = [r.evaluation.verdict for r in results]
     # 艾滋病全人群感染率 has no target ("-"): needs judgement, whatever the data.
     assert (verdicts.count("no_data"), verdicts.count("needs_judgement")) == (28, 1)
+
+
+def test_a_baseline_alone_is_no_data_once_the_period_has_begun():
+    e = ev({2020: 95}, 2023)  # only the base-year value: already above the bar, but in 2020
+    assert e.verdict == "no_data"
+    assert "基期之后（2021—2023年）尚无监测值" in e.explanation and "已达到" in e.explanation
+    assert ev({2020: 80}, 2026).verdict == "no_data"  # nor can a final evaluation rest on it
+    assert ev({2020: 80}, 2020).verdict != "no_data"  # in the base year it is the data
+    codes = evaluate_many([90.0, 90.0], [70.0, 70.0], 2020, 2025, [2020, 2021], [[95, np.nan], [95, 96]],
+                          [1, 1], 2023)
+    assert [VERDICT_CODES[c] for c in codes] == ["no_data", "achieved"]

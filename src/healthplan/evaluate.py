@@ -27,7 +27,9 @@ In or after the target year
 ``not_achieved``     it does not
 Any year
 ------------------------------------------------------------------------------------
-``no_data``          no observation up to the evaluation year
+``no_data``          no observation up to the evaluation year, or, once the plan
+                     period has begun, none after the base year (a baseline alone
+                     says nothing about progress in the plan period)
 ``needs_judgement``  the rule cannot be checked by machine (a text target, no target
                      set, a relative target without its baseline, …); takes precedence
                      over ``no_data``
@@ -93,8 +95,9 @@ VERDICT_DEFINITIONS: dict[str, dict[str, str]] = {
         "en": "In or after the target year: the target-year (or latest) value does not meet the target.",
     },
     "no_data": {
-        "zh": "无数据：截至评价年份没有任何监测值。",
-        "en": "No observation up to the evaluation year.",
+        "zh": "无数据：截至评价年份没有任何监测值；或规划期已开始，但基期之后尚无监测值（仅有基期值无法判断规划期内的进展）。",
+        "en": "No observation up to the evaluation year; or the plan period has begun but there is "
+              "no observation after the base year (a baseline alone says nothing about progress).",
     },
     "needs_judgement": {
         "zh": "需人工研判：目标无法由机器判断（文字表述、未设定目标、相对目标缺少基期值等），需记录人工结论。",
@@ -260,6 +263,13 @@ def evaluate_series(rule: Rule, *, baseline: float | None, base_year: int, targe
         return result("no_data", f"截至{year}年没有监测值，无法判断（目标为{rule.describe()}）。",
                       threshold)
 
+    if latest_year <= base_year < year:
+        met = rule.check(latest_value, baseline=baseline, year=latest_year).met
+        state = {True: "已达到", False: "未达到"}.get(met, "无法判断是否达到")
+        return result("no_data", f"基期之后（{base_year + 1}—{year}年）尚无监测值；"
+                                 f"{latest_year}年为{_fmt(latest_value)}{u}，{state}目标"
+                                 f"（{rule.describe()}），规划期进展无法判断。", threshold)
+
     # ---- the numbers
     def path(y: int) -> float | None:
         if baseline is None:
@@ -391,6 +401,8 @@ def evaluate_many(thresholds, baselines, base_year: int, target_year: int, years
     rows = np.arange(n)
     latest = v[rows, last]
     latest_year = yrs[last]
+    if year > base_year:  # nothing after the base year: no data for the plan period
+        any_obs = any_obs & (latest_year > base_year)
 
     if year >= target_year:
         col = np.nonzero(yrs == target_year)[0]
@@ -472,6 +484,7 @@ class IndicatorEvaluation:
     attribute: str  # 约束性 / 预期性 / ""
     target: str  # as printed
     evaluation: Evaluation
+    position: int = 0  # index of the row in the rows given to evaluate_plan
 
     @property
     def binding(self) -> bool:
@@ -495,7 +508,7 @@ def evaluate_plan(rows, observations: dict[str, dict[int, float]], *, year: int,
     from healthplan.targets import parse_value
 
     results = []
-    for row in rows:
+    for position, row in enumerate(rows):
         direction = catalog.get(row.indicator_id).direction if row.indicator_id else "higher"
         series = observations.get(row.indicator_id or "", {})
         evaluation = evaluate_series(
@@ -508,6 +521,6 @@ def evaluate_plan(rows, observations: dict[str, dict[int, float]], *, year: int,
             direction=direction,
         )
         results.append(IndicatorEvaluation(row.indicator_id, row.name, row.attribute, row.target,
-                                           evaluation))
+                                           evaluation, position))
     # Binding shortfalls first, then the other binding indicators, then the rest (stable).
     return sorted(results, key=lambda r: (not r.binding_shortfall, not r.binding))

@@ -1,40 +1,22 @@
-"""The `healthplan` command: a thin layer over the core.
-
-Bad input gets one line on stderr naming the file and the problem, and exit
-status 2; never a traceback.
-"""
+"""`healthplan ingest`: read plan documents and show what was found, without storing."""
 
 from __future__ import annotations
 
 import json
-import sys
 from enum import StrEnum
 from pathlib import Path
 
 import typer
 
+from healthplan.cli import EXIT_BAD_INPUT, app, fail_line
 from healthplan.documents import DocumentError, read_document
 from healthplan.extract import ExtractedPlan, extract_plan
-from healthplan.samples import sample_paths
-
-app = typer.Typer(
-    help="healthplan：卫生健康发展规划监测评估系统",
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    no_args_is_help=True,
-)
-
-EXIT_BAD_INPUT = 2
 
 
 class IngestFormat(StrEnum):
     json = "json"
     summary = "summary"
     rows = "rows"
-
-
-def fail_line(path: str, problem: str) -> None:
-    typer.echo(f"healthplan: 错误：{path}：{problem}", err=True)
 
 
 def read_plan(path: str) -> ExtractedPlan | None:
@@ -70,22 +52,6 @@ def ingest(
         if not plan.indicator_tables:
             fail_line(str(file), "未找到指标表（已提取大纲和专栏项目）")
             failed = True
-    if failed:
-        raise typer.Exit(EXIT_BAD_INPUT)
-
-
-@app.command()
-def demo() -> None:
-    """读取内置的五个示例规划，逐一打印摘要。"""
-    paths = sample_paths()
-    typer.echo(f"内置示例规划 {len(paths)} 份（{paths[0].parent}）\n")
-    failed = False
-    for path in paths:
-        plan = read_plan(str(path))
-        if plan is None:
-            failed = True
-            continue
-        typer.echo(render_summary(plan))
     if failed:
         raise typer.Exit(EXIT_BAD_INPUT)
 
@@ -169,10 +135,3 @@ def _walk(headings):
     for heading in headings:
         yield heading
         yield from _walk(heading.children)
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    try:
-        app()
-    except KeyboardInterrupt:
-        sys.exit(130)

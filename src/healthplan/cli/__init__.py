@@ -1,0 +1,83 @@
+"""The `healthplan` command: a thin layer over the core.
+
+One module per group of commands; this one holds the app, the global options
+(``--db``, ``--user``) and the helpers every command uses. Bad input gets one line on
+stderr naming the file and the problem, and exit status 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import typer
+
+app = typer.Typer(
+    help="healthplan：卫生健康发展规划监测评估系统",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+)
+
+EXIT_BAD_INPUT = 2
+
+
+@dataclass
+class Options:
+    db: str | None = None
+    user: str | None = None
+
+
+options = Options()
+
+
+@app.callback()
+def global_options(
+    db: str = typer.Option(None, "--db", metavar="URL",
+                           help="数据库地址：SQLite 文件路径或 sqlite:///…、postgresql://…；"
+                                "默认取环境变量 HEALTHPLAN_DATABASE_URL，再默认用户数据目录下的 SQLite 文件"),
+    user: str = typer.Option(None, "--user", help="操作人（记入监测值和审计日志）；默认取 HEALTHPLAN_USER 或登录名"),
+) -> None:
+    options.db = db
+    options.user = user
+
+
+def fail_line(path: str, problem: str) -> None:
+    typer.echo(f"healthplan: 错误：{path}：{problem}", err=True)
+
+
+def bad_input(message: str) -> typer.Exit:
+    """Print one line and return the exit to raise: ``raise bad_input("…")``."""
+    typer.echo(f"healthplan: 错误：{message}", err=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def open_db(url: str | None = None, *, quiet: bool = False):
+    """The database from --db / the environment / the default; says where it is when it
+    was just created. A database that cannot be opened is bad input (exit 2)."""
+    from healthplan.store.database import DatabaseError, open_database
+
+    try:
+        db = open_database(url or options.db)
+    except DatabaseError as exc:
+        raise bad_input(str(exc)) from None
+    if db.created and not quiet:
+        typer.echo(f"已新建数据库：{db.describe()}", err=True)
+    return db
+
+
+def user_id(db) -> int:
+    from healthplan.store.users import current_user_name, ensure_user
+
+    return ensure_user(db.sessions, current_user_name(options.user))
+
+
+# Register the commands (each module adds its own to `app`).
+from healthplan.cli import ingest, observe, plans  # noqa: E402,F401
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,251 @@
+"""`healthplan load`, `plans`, `evaluate`, `regions` and `demo`: plans in the database."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from healthplan.cli import EXIT_BAD_INPUT, app, bad_input, open_db, options, user_id
+from healthplan.cli.ingest import read_plan
+
+VERDICT_STYLE = {
+    "achieved": "green", "on_track": "green", "at_risk": "yellow", "off_track": "red",
+    "not_achieved": "red", "no_data": "dim", "needs_judgement": "magenta",
+}
+
+
+def console() -> Console:
+    # Wide enough for the verdict table when stdout is a file or a pipe.
+    return Console(soft_wrap=False, width=None if Console().is_terminal else 120)
+
+
+@app.command()
+def load(
+    file: Path = typer.Argument(..., help="规划文件（.txt .docx .pdf .html）"),
+    region: str = typer.Option(None, "--region", help="规划所属地区（名称或六位行政区划代码）；默认从文件识别"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="只输出规划 ID"),
+) -> None:
+    """读取规划文件并存入数据库，输出规划 ID。同一文件重复载入不会重复存储；修订稿与原稿并存并列出变化。"""
+    from healthplan.store.plans import PlanLoadError, load_plan
+
+    extracted = read_plan(str(file))
+    if extracted is None:
+        raise typer.Exit(EXIT_BAD_INPUT)
+    db = open_db(quiet=quiet)
+    uid = user_id(db)
+    try:
+        with db.session() as session:
+            stored = load_plan(session, extracted, region_text=region, user_id=uid)
+    except PlanLoadError as exc:
+        raise bad_input(str(exc)) from None
+    if quiet:
+        typer.echo(stored[-1].plan.id)
+        return
+    for item in stored:
+        typer.echo(describe_stored(item))
+
+
+def describe_stored(item) -> str:
+    plan = item.plan
+    status = "征求意见稿" if plan.status == "draft" else "正式稿"
+    head = "已载入" if item.created else "已存在（同一文件此前已载入，未重复存储）"
+    what = "上期规划（据完成情况表重建）" if plan.origin == "completion_table" else "规划"
+    lines = [f"{head}{what} {plan.id}：{plan.title}（{plan.region.name}，{plan.period}，{status}）"]
+    if not item.created:
+        return lines[0]
+    lines.append(f"  指标 {len(plan.targets)} 项，专栏 {len(plan.projects)} 个，量化承诺 {len(plan.commitments)} 条"
+                 + (f"，上级规划 {plan.parent_id}" if plan.parent_id else ""))
+    if item.observations_added:
+        kind = "完成值" if plan.origin == "completion_table" else "基期值"
+        lines.append(f"  文件所列{kind} {item.observations_added} 条记为监测值（来源注明文件、表和行号）")
+    lines.extend(f"  未记入：{s}" for s in item.skipped)
+    if item.supersedes is not None:
+        lines.append(f"  为规划 {item.supersedes.id}（{item.supersedes.title}）的修订稿，变化 {len(item.changes)} 处：")
+        lines.extend(f"    {c}" for c in item.changes or ["（指标、专栏均无变化）"])
+    return "\n".join(lines)
+
+
+@app.command("plans")
+def list_plans() -> None:
+    """列出已载入的规划（按地区层级），含规划 ID、规划期、状态和上级规划。"""
+    from sqlalchemy import select
+
+    from healthplan.store.models import Plan
+    from healthplan.store.regions import full_name
+
+    db = open_db()
+    with db.session() as session:
+        plans = list(session.scalars(select(Plan).order_by(Plan.id)))
+        if not plans:
+            typer.echo("数据库中还没有规划；用 healthplan load 文件 载入，或运行 healthplan demo。")
+            return
+        superseded = {p.supersedes_id: p.id for p in plans if p.supersedes_id}
+        table = Table("ID", "地区", "规划期", "规划", "状态", "上级", box=None)
+        for plan in _tree_order(plans):
+            depth = _depth(plan)
+            status = "征求意见稿" if plan.status == "draft" else "正式稿"
+            if plan.id in superseded:
+                status += f"（已被 {superseded[plan.id]} 取代）"
+            table.add_row(str(plan.id), "  " * depth + full_name(plan.region), plan.period,
+                          plan.title, status, str(plan.parent_id or ""))
+        console().print(table)
+
+
+def _depth(plan) -> int:
+    depth, node = 0, plan.parent
+    while node is not None:
+        depth, node = depth + 1, node.parent
+    return depth
+
+
+def _tree_order(plans):
+    by_parent: dict[int | None, list] = {}
+    for plan in plans:
+        by_parent.setdefault(plan.parent_id, []).append(plan)
+    out = []
+
+    def walk(parent_id):
+        for plan in by_parent.get(parent_id, []):
+            out.append(plan)
+            walk(plan.id)
+
+    walk(None)
+    return out
+
+
+class EvaluateFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def evaluate(
+    plan: int = typer.Option(..., "--plan", help="规划 ID（healthplan plans 列出）"),
+    year: int = typer.Option(None, "--year", help="评价年份；默认取有监测值的最近年份"),
+    format: EvaluateFormat = typer.Option(EvaluateFormat.table, "--format", "-f",
+                                          help="table：终端表格；json：一行 JSON"),
+) -> None:
+    """评价一个规划：逐项指标给出最新监测值、结论和说明，并列出全国数据作对照。"""
+    from healthplan.store.evaluation import PlanNotFound, evaluate_stored_plan
+
+    if year is not None and not 1949 <= year <= 2100:
+        raise bad_input(f"--year：评价年份 {year} 不合理")
+    db = open_db()
+    with db.session() as session:
+        try:
+            result = evaluate_stored_plan(session, plan, year)
+        except PlanNotFound as exc:
+            raise bad_input(str(exc)) from None
+        if format is EvaluateFormat.json:
+            typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+            return
+        out = console()
+        print_evaluation(out, result, explanations=True)
+
+
+def print_evaluation(out: Console, result, *, explanations: bool) -> None:
+    from healthplan.evaluate import VERDICT_CN
+
+    plan = result.plan
+    status = "（征求意见稿）" if plan.status == "draft" else ""
+    out.print(f"[bold]规划 {plan.id}：{plan.title}{status}[/bold]　{result.region.name}　"
+              f"{plan.period}　{result.year}年评价", highlight=False)
+    table = Table("序号", "指标", "属性", "目标", "最新监测值", "全国", "结论", box=None,
+                  pad_edge=False, highlight=False)
+    for k, t in enumerate(result.targets, start=1):
+        latest = "—" if t.latest_value is None else f"{t.latest_value:g}（{t.latest_year}）"
+        bench = "" if t.benchmark is None else f"{t.benchmark.value:g}（{t.benchmark.year}）"
+        verdict = f"[{VERDICT_STYLE[t.verdict]}]{t.verdict_cn}[/]"
+        if t.binding_shortfall:
+            verdict += " [bold red]![/]"
+        table.add_row(str(k), t.name, t.attribute, f"{t.target} {t.unit}".strip(), latest, bench,
+                      verdict)
+    out.print(table)
+    counts = "，".join(f"{VERDICT_CN[v]} {n}" for v, n in sorted(result.counts().items(),
+                                                                   key=lambda kv: -kv[1]))
+    out.print(f"合计 {len(result.targets)} 项：{counts}", highlight=False)
+    shortfalls = [t.name for t in result.targets if t.binding_shortfall]
+    if shortfalls:
+        out.print(f"[bold red]约束性指标未达预期（!）：{'、'.join(shortfalls)}[/]", highlight=False)
+    if any(t.benchmark for t in result.targets):
+        sources = sorted({t.benchmark.source for t in result.targets if t.benchmark})
+        out.print("全国：" + "；".join(sources), highlight=False)
+    for child in result.children:
+        counts = "，".join(f"{VERDICT_CN[v]} {n}" for v, n in child["counts"].items())
+        out.print(f"下级规划 {child['plan_id']} {child['region']}：{counts}", highlight=False)
+    if explanations:
+        out.print("\n说明：", highlight=False)
+        for k, t in enumerate(result.targets, start=1):
+            ident = f"（{t.indicator_id}）" if t.indicator_id else "（未匹配指标目录）"
+            source = f"　数据来源：{t.latest_source}" if t.latest_source else ""
+            out.print(f"{k}. {t.name}{ident}　规则：{t.rule}\n   {t.explanation}{source}",
+                      highlight=False)
+    out.print()
+
+
+@app.command()
+def regions(
+    name: str = typer.Argument(..., help="地区名称（如 江阴市、苏州市吴中区）或六位代码"),
+) -> None:
+    """查询地区的行政区划代码、层级和下级地区。"""
+    from healthplan.store.regions import RegionError, children, find_region, full_name
+
+    db = open_db()
+    with db.session() as session:
+        try:
+            region = find_region(session, name)
+        except RegionError as exc:
+            raise bad_input(str(exc)) from None
+        level = {"nation": "全国", "province": "省级", "city": "地级", "county": "县级"}[region.level]
+        typer.echo(f"{region.code}　{full_name(region)}（{level}）")
+        for child in children(session, region):
+            typer.echo(f"  {child.code}　{child.name}")
+
+
+@app.command()
+def demo() -> None:
+    """用内置的五个示例规划和全国卫生健康统计公报数据建立示例数据库，并逐个规划打印评价表。"""
+    from rich.progress import Progress
+
+    from healthplan.demo import build_demo
+    from healthplan.store.database import default_sqlite_path
+    from healthplan.store.evaluation import evaluate_stored_plan
+
+    url = options.db
+    if url is None and not __import__("os").environ.get("HEALTHPLAN_DATABASE_URL"):
+        # A database of its own, rebuilt each time, so the demo never mixes with real data.
+        path = default_sqlite_path().with_name("demo.sqlite3")
+        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            stale.unlink(missing_ok=True)
+        url = f"sqlite:///{path}"
+    db = open_db(url, quiet=True)
+    out = console()
+    out.print(f"示例数据库：{db.describe()}", highlight=False)
+    uid = user_id(db)
+    steps = 7  # five documents, the national figures, the evaluation
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("建立示例数据库", total=steps)
+
+        def step(description: str) -> None:
+            progress.update(task, description=description, advance=1)
+
+        result = build_demo(db, uid, step)
+        step("评价")
+        with db.session() as session:
+            evaluations = [evaluate_stored_plan(session, item.plan.id) for item in result.plans]
+    out.print(f"已载入规划 {len(result.plans)} 个（其中无锡市“十三五”规划据其完成情况表重建）；"
+              f"全国统计公报数据 {result.national_added} 条。\n", highlight=False)
+    for evaluation in evaluations:
+        print_evaluation(out, evaluation, explanations=False)
+    out.print("说明：示例库只含规划文件所列的基期值、完成值和国家卫生健康委统计公报的全国数据，均注明来源；"
+              "各地区 2021 年以后的监测值需要导入（healthplan observe import），因此“十四五”指标暂为“无数据”。",
+              highlight=False)
+    db_option = f"--db {url} " if url else ""
+    out.print(f"查看某一规划的逐项说明：healthplan {db_option}evaluate --plan {result.plans[0].plan.id}\n"
+              f"生成填报模板：healthplan {db_option}template --plan {result.plans[-1].plan.id}",
+              highlight=False)

@@ -1,0 +1,77 @@
+"""The built-in sample database: the five sample plans and real published figures.
+
+What goes in, all real and each value with its source:
+
+* the five sample plan documents (healthplan/samples), read like any other document:
+  their targets, projects and commitments; their printed 2020 baselines as observations;
+  无锡市's 十三五 completion table (表1) as the 2016–2020 plan with its 2020 actuals;
+* national figures from the National Health Commission's statistical bulletins for
+  2023 and 2024 (samples/national.yaml), as observations of 全国, the benchmark.
+
+Nothing is invented: regions have no figures after 2020 here, so their 2021–2025 plans
+are evaluated as 无数据 until observations are imported (``observe import``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+
+import yaml
+
+from healthplan.documents import read_document
+from healthplan.extract import extract_plan
+from healthplan.samples import sample_paths
+from healthplan.store.database import Database
+from healthplan.store.observations import NewObservation, record
+from healthplan.store.plans import StoredPlan, load_plan
+from healthplan.store.regions import nation
+from healthplan.store.users import audit
+
+
+@dataclass
+class DemoResult:
+    plans: list[StoredPlan] = field(default_factory=list)
+    national_added: int = 0
+
+
+def national_figures() -> list[dict]:
+    """The national figures shipped with the package, each with its source spelled out."""
+    text = resources.files("healthplan.samples").joinpath("national.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    return [{**f, "source": data["sources"][f["source"]]} for f in data["figures"]]
+
+
+def record_national_figures(db: Database, user_id: int | None) -> int:
+    from healthplan import catalog
+
+    with db.session() as session:
+        country = nation(session)
+        items = [
+            NewObservation(country.id, f["indicator"], f["year"], float(f["value"]), f["source"],
+                           unit=catalog.get(f["indicator"]).unit)
+            for f in national_figures()
+        ]
+        done = record(session, items, user_id=user_id)
+        if done.written:
+            audit(session, user_id, "record", "observation", None,
+                  f"录入全国统计公报数据 {done.written} 条（示例库）")
+        return done.written
+
+
+def build_demo(db: Database, user_id: int | None,
+               step: Callable[[str], None] = lambda _: None) -> DemoResult:
+    """Load the sample plans and the national figures into ``db`` (idempotent).
+
+    ``step`` is called with a description before each slow step (for a progress bar).
+    """
+    result = DemoResult()
+    for path in sample_paths():
+        step(f"读取并载入 {path.name}")
+        extracted = extract_plan(read_document(str(path)))
+        with db.session() as session:
+            result.plans.extend(load_plan(session, extracted, user_id=user_id))
+    step("录入全国统计公报数据")
+    result.national_added = record_national_figures(db, user_id)
+    return result

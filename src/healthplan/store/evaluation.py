@@ -1,0 +1,180 @@
+"""Evaluating a stored plan: its targets against its region's current observations, with
+the national figure beside each (the benchmark), for one year.
+
+The verdicts come from :mod:`healthplan.evaluate`; this module only gathers the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from healthplan import catalog
+from healthplan.evaluate import VERDICT_CN, evaluate_plan
+from healthplan.extract.model import IndicatorRow
+from healthplan.store.models import Observation, Plan, Region
+from healthplan.store.observations import current_series
+from healthplan.store.plans import child_plans
+from healthplan.store.regions import nation
+from healthplan.targets import Rule
+
+
+class PlanNotFound(LookupError):
+    pass
+
+
+@dataclass
+class Benchmark:
+    """The national figure for an indicator: the newest up to the evaluation year."""
+
+    year: int
+    value: float
+    source: str
+
+
+@dataclass
+class EvaluatedTarget:
+    indicator_id: str | None
+    name: str  # as printed in the plan
+    unit: str
+    attribute: str
+    target: str  # as printed
+    rule: str  # the parsed rule, described
+    baseline: str
+    baseline_year: int | None
+    latest_year: int | None
+    latest_value: float | None
+    latest_source: str | None
+    verdict: str
+    explanation: str
+    binding_shortfall: bool
+    benchmark: Benchmark | None = None
+
+    @property
+    def verdict_cn(self) -> str:
+        return VERDICT_CN[self.verdict]
+
+    def to_json(self) -> dict:
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "benchmark"}
+        out["verdict_cn"] = self.verdict_cn
+        out["benchmark"] = (None if self.benchmark is None else
+                            {"region": "全国", "year": self.benchmark.year,
+                             "value": self.benchmark.value, "source": self.benchmark.source})
+        return out
+
+
+@dataclass
+class PlanEvaluation:
+    plan: Plan
+    region: Region
+    year: int
+    targets: list[EvaluatedTarget]
+    children: list[dict] = field(default_factory=list)  # subordinate plans: verdict counts
+
+    def counts(self) -> dict[str, int]:
+        return verdict_counts(self.targets)
+
+    def to_json(self) -> dict:
+        return {
+            "plan_id": self.plan.id, "title": self.plan.title, "region": self.region.name,
+            "region_code": self.region.code, "period": [self.plan.period_start, self.plan.period_end],
+            "status": self.plan.status, "year": self.year, "counts": self.counts(),
+            "targets": [t.to_json() for t in self.targets], "children": self.children,
+        }
+
+
+def verdict_counts(targets: list[EvaluatedTarget]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for t in targets:
+        counts[t.verdict] = counts.get(t.verdict, 0) + 1
+    return counts
+
+
+def get_plan(session: Session, plan_id: int) -> Plan:
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise PlanNotFound(f"规划 {plan_id} 不存在（healthplan plans 列出已载入的规划）")
+    return plan
+
+
+def default_year(session: Session, plan: Plan) -> int:
+    """The newest year with an observation for one of the plan's indicators, of its
+    region or the nation (the benchmark), within the plan period; else its first year."""
+    ids = {t.indicator_id for t in plan.targets if t.indicator_id}
+    regions = [plan.region_id, nation(session).id]
+    newest = session.scalar(select(func.max(Observation.year)).where(
+        Observation.region_id.in_(regions), Observation.indicator_id.in_(ids),
+        Observation.year <= plan.period_end))
+    if newest is None or newest < plan.period_start:
+        return plan.period_start
+    return newest
+
+
+def evaluate_stored_plan(session: Session, plan_id: int, year: int | None = None, *,
+                         with_children: bool = True) -> PlanEvaluation:
+    plan = get_plan(session, plan_id)
+    year = default_year(session, plan) if year is None else year
+    region = plan.region
+    ids = {t.indicator_id for t in plan.targets if t.indicator_id}
+    series = current_series(session, [region.id], ids)
+    national = nation(session)
+    benchmarks = current_series(session, [national.id], ids) if national.id != region.id else {}
+
+    rows = [_row(t) for t in plan.targets]
+    observations = {
+        indicator_id: {y: obs.value for y, obs in by_year.items()}
+        for (_, indicator_id), by_year in series.items()
+    }
+    results = evaluate_plan(rows, observations, year=year, base_year=plan.period_start - 1,
+                            target_year=plan.period_end)
+    out = []
+    for result in results:
+        target, row = plan.targets[result.position], rows[result.position]
+        evaluation = result.evaluation
+        obs = series.get((region.id, target.indicator_id), {}).get(evaluation.latest_year)
+        out.append(EvaluatedTarget(
+            indicator_id=target.indicator_id, name=target.name, unit=target.unit,
+            attribute=target.attribute, target=target.target_text,
+            rule=row.rule.describe(), baseline=target.baseline_text,
+            baseline_year=target.baseline_year, latest_year=evaluation.latest_year,
+            latest_value=evaluation.latest_value, latest_source=obs.source if obs else None,
+            verdict=evaluation.verdict, explanation=evaluation.explanation,
+            binding_shortfall=result.binding_shortfall,
+            benchmark=_benchmark(benchmarks.get((national.id, target.indicator_id)), year),
+        ))
+    evaluation = PlanEvaluation(plan, region, year, out)
+    if with_children:
+        for child in child_plans(session, plan):
+            sub = evaluate_stored_plan(session, child.id, year, with_children=False)
+            evaluation.children.append({
+                "plan_id": child.id, "region": child.region.name, "title": child.title,
+                "status": child.status, "counts": sub.counts(),
+            })
+    return evaluation
+
+
+def _row(target) -> IndicatorRow:
+    """A stored target as the evaluation core's IndicatorRow."""
+    return IndicatorRow(
+        category=target.category, seq=target.seq, name=target.name, unit=target.unit,
+        baseline_year=target.baseline_year, baseline=target.baseline_text,
+        target_year=target.target_year, target=target.target_text, attribute=target.attribute,
+        line_start=target.line_start, line_end=target.line_end,
+        indicator_id=target.indicator_id, rule=Rule.from_json(target.rule),
+    )
+
+
+def _benchmark(by_year: dict[int, Observation] | None, year: int) -> Benchmark | None:
+    if not by_year:
+        return None
+    years = [y for y in by_year if y <= year]
+    if not years:
+        return None
+    obs = by_year[max(years)]
+    return Benchmark(obs.year, obs.value, obs.source)
+
+
+def indicator_name(indicator_id: str | None) -> str:
+    return catalog.get(indicator_id).name if indicator_id else ""

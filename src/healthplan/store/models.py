@@ -1,0 +1,244 @@
+"""The tables: regions, plans with their targets, projects and commitments, versioned
+observations, import batches, users and the audit log.
+
+The migrations in ``store/migrations`` create exactly these tables; a test compares the
+two on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints, so that migrations can refer to them on every database.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+LEVELS = ("nation", "province", "city", "county")
+
+
+class Region(Base):
+    """A place in the hierarchy nation › province › city › county (GB/T 2260 code)."""
+
+    __tablename__ = "regions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(100), index=True)
+    level: Mapped[str] = mapped_column(String(10))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
+
+    parent: Mapped[Region | None] = relationship(remote_side=[id])
+
+    def __repr__(self) -> str:
+        return f"Region({self.code} {self.name})"
+
+
+class User(Base):
+    """Who loads plans and records observations. Roles are enforced by the web layer."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    role: Mapped[str] = mapped_column(String(20), default="clerk")
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class Plan(Base):
+    """One region's plan for one period, read from one source document.
+
+    ``origin`` is ``document`` for the plan the document sets out, ``completion_table``
+    for a previous plan reconstructed from the document's completion table (无锡市 表1).
+    A revised document (征求意见稿 → final) is a new Plan whose ``supersedes_id`` points
+    at the earlier one; ``parent_id`` is the plan of the parent region for the same period.
+    """
+
+    __tablename__ = "plans"
+    __table_args__ = (UniqueConstraint("source_sha256", "period_start", "period_end"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    period_start: Mapped[int] = mapped_column(Integer)
+    period_end: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10))  # final / draft
+    origin: Mapped[str] = mapped_column(String(20), default="document")
+    issuer: Mapped[str | None] = mapped_column(String(200))
+    issued_on: Mapped[str | None] = mapped_column(String(10))  # ISO date as printed
+    document_number: Mapped[str | None] = mapped_column(String(100))
+    source_name: Mapped[str] = mapped_column(String(300))
+    source_format: Mapped[str] = mapped_column(String(10))
+    source_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    loaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    region: Mapped[Region] = relationship()
+    targets: Mapped[list[Target]] = relationship(
+        back_populates="plan", order_by="Target.position", cascade="all, delete-orphan")
+    projects: Mapped[list[Project]] = relationship(
+        order_by="Project.position", cascade="all, delete-orphan")
+    commitments: Mapped[list[Commitment]] = relationship(
+        order_by="Commitment.position", cascade="all, delete-orphan")
+    parent: Mapped[Plan | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
+    supersedes: Mapped[Plan | None] = relationship(remote_side=[id], foreign_keys=[supersedes_id])
+
+    @property
+    def period(self) -> str:
+        return f"{self.period_start}–{self.period_end}"
+
+
+class Target(Base):
+    """One row of a plan's indicator table: as printed, mapped, parsed into a rule."""
+
+    __tablename__ = "targets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    table_caption: Mapped[str] = mapped_column(String(300), default="")
+    category: Mapped[str] = mapped_column(String(100), default="")
+    seq: Mapped[str] = mapped_column(String(20), default="")
+    name: Mapped[str] = mapped_column(String(300))  # as printed
+    unit: Mapped[str] = mapped_column(String(50), default="")
+    indicator_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    match_method: Mapped[str] = mapped_column(String(20), default="")
+    unit_note: Mapped[str | None] = mapped_column(Text)
+    baseline_text: Mapped[str] = mapped_column(String(100), default="")
+    baseline_value: Mapped[float | None] = mapped_column(Float)
+    baseline_year: Mapped[int | None] = mapped_column(Integer)
+    target_text: Mapped[str] = mapped_column(String(200), default="")
+    target_year: Mapped[int | None] = mapped_column(Integer)
+    attribute: Mapped[str] = mapped_column(String(10), default="")
+    rule: Mapped[dict] = mapped_column(JSON)
+    line_start: Mapped[int] = mapped_column(Integer)
+    line_end: Mapped[int] = mapped_column(Integer)
+    page: Mapped[int | None] = mapped_column(Integer)
+
+    plan: Mapped[Plan] = relationship(back_populates="targets")
+
+
+class Project(Base):
+    """A key project box (专栏) of a plan."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int | None] = mapped_column(Integer)
+    inferred_number: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    line_start: Mapped[int] = mapped_column(Integer)
+    line_end: Mapped[int] = mapped_column(Integer)
+    page: Mapped[int | None] = mapped_column(Integer)
+
+
+class Commitment(Base):
+    """A quantitative promise in a plan's body text or boxes."""
+
+    __tablename__ = "commitments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    line: Mapped[int] = mapped_column(Integer)
+    sentence: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(String(300))
+    value: Mapped[str] = mapped_column(String(50))
+    unit: Mapped[str] = mapped_column(String(50), default="")
+    comparator: Mapped[str] = mapped_column(String(10))
+    year: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class ImportBatch(Base):
+    """One accepted observation import (a file, or values entered another way)."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(300))
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(20))  # csv / xlsx / template / entry
+    rows: Mapped[int] = mapped_column(Integer)
+    accepted_warnings: Mapped[int] = mapped_column(Integer, default=0)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class Observation(Base):
+    """One version of a value for region × indicator × year.
+
+    Nothing is overwritten: a correction adds version n + 1 with who, when, why and its
+    source; the current value is the newest version. The unique constraint makes two
+    writers that both create the same version collide, so one of them is told.
+    """
+
+    __tablename__ = "observations"
+    __table_args__ = (
+        UniqueConstraint("region_id", "indicator_id", "year", "version"),
+        Index("ix_observations_series", "region_id", "indicator_id", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    indicator_id: Mapped[str] = mapped_column(String(100), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(50), default="")
+    source: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text, default="")
+    reason: Mapped[str] = mapped_column(Text, default="")  # why this version replaced the last
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), index=True)
+
+    region: Mapped[Region] = relationship()
+
+
+class AuditEntry(Base):
+    """Who did what, when: plan loads, imports, corrections."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(50))
+    object_type: Mapped[str] = mapped_column(String(50))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict | None] = mapped_column(JSON)
