@@ -77,7 +77,15 @@ from healthplan.cli import ingest, observe, plans  # noqa: E402,F401
 
 
 def main() -> None:  # pragma: no cover - console entry point
+    import os
+
     try:
         app()
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # a bug: one line for the user, the traceback on request
+        if os.environ.get("HEALTHPLAN_DEBUG"):
+            raise
+        typer.echo(f"healthplan: 内部错误：{type(exc).__name__}：{exc}"
+                   "（设置 HEALTHPLAN_DEBUG=1 可查看详细信息）", err=True)
+        sys.exit(1)

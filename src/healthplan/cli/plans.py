@@ -21,7 +21,7 @@ VERDICT_STYLE = {
 
 def console() -> Console:
     # Wide enough for the verdict table when stdout is a file or a pipe.
-    return Console(soft_wrap=False, width=None if Console().is_terminal else 120)
+    return Console(soft_wrap=True, width=None if Console().is_terminal else 120)
 
 
 @app.command()
@@ -41,13 +41,10 @@ def load(
     try:
         with db.session() as session:
             stored = load_plan(session, extracted, region_text=region, user_id=uid)
+            lines = [str(stored[-1].plan.id)] if quiet else [describe_stored(s) for s in stored]
     except PlanLoadError as exc:
         raise bad_input(str(exc)) from None
-    if quiet:
-        typer.echo(stored[-1].plan.id)
-        return
-    for item in stored:
-        typer.echo(describe_stored(item))
+    typer.echo("\n".join(lines))
 
 
 def describe_stored(item) -> str:
@@ -85,15 +82,14 @@ def list_plans() -> None:
             typer.echo("数据库中还没有规划；用 healthplan load 文件 载入，或运行 healthplan demo。")
             return
         superseded = {p.supersedes_id: p.id for p in plans if p.supersedes_id}
-        table = Table("ID", "地区", "规划期", "规划", "状态", "上级", box=None)
+        typer.echo("ID\t规划期\t状态\t地区 / 规划（缩进表示下级规划）")
         for plan in _tree_order(plans):
-            depth = _depth(plan)
             status = "征求意见稿" if plan.status == "draft" else "正式稿"
             if plan.id in superseded:
                 status += f"（已被 {superseded[plan.id]} 取代）"
-            table.add_row(str(plan.id), "  " * depth + full_name(plan.region), plan.period,
-                          plan.title, status, str(plan.parent_id or ""))
-        console().print(table)
+            indent = "  " * _depth(plan)
+            typer.echo(f"{plan.id}\t{plan.period}\t{status}\t{indent}{full_name(plan.region)}"
+                       f"　{plan.title}")
 
 
 def _depth(plan) -> int:

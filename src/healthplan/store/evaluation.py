@@ -36,6 +36,7 @@ class Benchmark:
 
 @dataclass
 class EvaluatedTarget:
+    target_id: int
     indicator_id: str | None
     name: str  # as printed in the plan
     unit: str
@@ -135,7 +136,7 @@ def evaluate_stored_plan(session: Session, plan_id: int, year: int | None = None
         evaluation = result.evaluation
         obs = series.get((region.id, target.indicator_id), {}).get(evaluation.latest_year)
         out.append(EvaluatedTarget(
-            indicator_id=target.indicator_id, name=target.name, unit=target.unit,
+            target_id=target.id, indicator_id=target.indicator_id, name=target.name, unit=target.unit,
             attribute=target.attribute, target=target.target_text,
             rule=row.rule.describe(), baseline=target.baseline_text,
             baseline_year=target.baseline_year, latest_year=evaluation.latest_year,
@@ -178,3 +179,80 @@ def _benchmark(by_year: dict[int, Observation] | None, year: int) -> Benchmark |
 
 def indicator_name(indicator_id: str | None) -> str:
     return catalog.get(indicator_id).name if indicator_id else ""
+
+
+# --------------------------------------------------------------------------- many plans at once
+
+
+_SIMPLE_SIGN = {"at_least": 1.0, "greater_than": 1.0, "at_most": -1.0, "less_than": -1.0}
+_DIRECTION_SIGN = {"higher": 1.0, "lower": -1.0}
+
+
+def evaluate_all_plans(session: Session, year: int, plan_ids=None) -> dict[int, dict[int, str]]:
+    """Verdicts for every target of many plans at once: plan id → {target id: verdict}.
+
+    The current revision of every plan (or of ``plan_ids``) is evaluated for ``year``
+    against its region's current observations, with the same definitions as
+    :func:`evaluate_stored_plan`: simple comparisons and 左右 targets through
+    :func:`healthplan.evaluate.evaluate_many` (numpy), every other rule one by one.
+    """
+    import numpy as np
+
+    from healthplan.evaluate import VERDICT_CODES, evaluate_many, evaluate_series
+    from healthplan.store.models import Target
+
+    plans = {p.id: p for p in session.scalars(select(Plan))}
+    superseded = {p.supersedes_id for p in plans.values() if p.supersedes_id}
+    wanted = set(plans) - superseded if plan_ids is None else set(plan_ids)
+    targets = list(session.execute(
+        select(Target.id, Target.plan_id, Target.indicator_id, Target.rule, Target.baseline_value,
+               Target.baseline_year, Target.target_year)
+        .where(Target.plan_id.in_(wanted)).order_by(Target.plan_id, Target.position)))
+    regions = {plans[t.plan_id].region_id for t in targets}
+
+    # Current values: the newest version wins (rows come oldest version first).
+    series: dict[tuple[int, str], dict[int, float]] = {}
+    rows = session.execute(
+        select(Observation.region_id, Observation.indicator_id, Observation.year, Observation.value)
+        .where(Observation.year <= year, Observation.region_id.in_(regions))
+        .order_by(Observation.version))
+    for region_id, indicator_id, y, value in rows:
+        series.setdefault((region_id, indicator_id), {})[y] = value
+
+    out: dict[int, dict[int, str]] = {pid: {} for pid in wanted}
+    groups: dict[tuple[int, int], list] = {}  # (base year, target year) → vectorisable targets
+    for t in targets:
+        plan = plans[t.plan_id]
+        rule = Rule.from_json(t.rule)
+        direction = catalog.get(t.indicator_id).direction if t.indicator_id else "higher"
+        base_year = t.baseline_year or plan.period_start - 1
+        target_year = t.target_year or plan.period_end
+        observed = series.get((plan.region_id, t.indicator_id), {}) if t.indicator_id else {}
+        sign = _DIRECTION_SIGN.get(direction)
+        simple = sign is not None and (_SIMPLE_SIGN.get(rule.kind) == sign
+                                       or rule.kind == "approximately")
+        if simple and rule.value is not None:
+            groups.setdefault((base_year, target_year), []).append((t, rule, sign, observed))
+            continue
+        evaluation = evaluate_series(rule, baseline=t.baseline_value, base_year=base_year,
+                                     target_year=target_year, observations=observed, year=year,
+                                     direction=direction)
+        out[t.plan_id][t.id] = evaluation.verdict
+
+    for (base_year, target_year), items in groups.items():
+        years = sorted({y for *_, observed in items for y in observed})
+        column = {y: k for k, y in enumerate(years)}
+        values = np.full((len(items), len(years)), np.nan)
+        for i, (*_, observed) in enumerate(items):
+            for y, v in observed.items():
+                values[i, column[y]] = v
+        codes = evaluate_many(
+            [rule.value for _, rule, _, _ in items],
+            [np.nan if t.baseline_value is None else t.baseline_value for t, *_ in items],
+            base_year, target_year, years, values, [sign for _, _, sign, _ in items], year,
+            tolerances=[rule.tolerance or 0.0 for _, rule, _, _ in items],
+            strict=[rule.kind in ("greater_than", "less_than") for _, rule, _, _ in items],
+        )
+        for (t, *_), code in zip(items, codes, strict=True):
+            out[t.plan_id][t.id] = VERDICT_CODES[code]
+    return out

@@ -1,0 +1,106 @@
+"""The plan commands as a user runs them: load, plans, evaluate, regions, demo."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from healthplan.samples import sample_paths
+
+WUXI, JIANGYIN = sample_paths()[0], sample_paths()[1]
+
+
+def run(db_url, *args, env=None):
+    return subprocess.run([sys.executable, "-m", "healthplan", "--db", db_url, *args],
+                          capture_output=True, text=True, timeout=120, env=env)
+
+
+def assert_bad_input(result, *words):
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+
+
+def test_load_then_evaluate(db_url):
+    first = run(db_url, "load", str(WUXI))
+    assert first.returncode == 0, first.stderr
+    assert "已载入上期规划（据完成情况表重建） 1：" in first.stdout
+    assert "已载入规划 2：无锡市“十四五”卫生健康发展规划（无锡市，2021–2025，正式稿）" in first.stdout
+    assert "完成值 19 条记为监测值" in first.stdout
+    again = run(db_url, "load", str(WUXI), "-q")
+    assert again.returncode == 0 and again.stdout.strip() == "2"
+
+    result = run(db_url, "evaluate", "--plan", "1", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["year"] == 2020 and data["counts"] == {"achieved": 19}
+    assert data["targets"][0]["explanation"].startswith("2020年评价：")
+
+    table = run(db_url, "evaluate", "--plan", "1")
+    assert "人均期望寿命" in table.stdout and "已达到" in table.stdout
+    assert "说明：" in table.stdout and "数据来源：《无锡市“十四五”卫生健康发展规划》表1" in table.stdout
+
+
+def test_plans_lists_the_hierarchy(tmp_path):
+    url = f"sqlite:///{tmp_path / 'h.sqlite3'}"
+    assert run(url, "load", str(JIANGYIN)).returncode == 0
+    assert run(url, "load", str(WUXI)).returncode == 0
+    listing = run(url, "plans").stdout
+    lines = [line for line in listing.splitlines() if "2021–2025" in line]
+    assert lines[0].split()[0] == "3" and lines[1].split()[0] == "1"  # city first, county under it
+    assert "\t  江苏省无锡市江阴市" in lines[1]
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path):
+    url = f"sqlite:///{tmp_path / 'b.sqlite3'}"
+    assert run(url, "plans").returncode == 0  # create it first: its notice is not an error
+    assert_bad_input(run(url, "evaluate", "--plan", "7"), "规划 7 不存在")
+    assert_bad_input(run(url, "load", str(tmp_path / "无此文件.txt")), "无此文件.txt", "不存在")
+    notice = tmp_path / "通知.txt"
+    notice.write_text("关于做好卫生健康工作的通知\n请认真贯彻执行。\n", encoding="utf-8")
+    assert_bad_input(run(url, "load", str(notice)), "通知.txt", "未找到本期规划指标表")
+    assert_bad_input(run(url, "load", str(JIANGYIN), "--region", "鼓楼区"), "对应多个地区")
+    assert_bad_input(run(url, "regions", "火星市"), "未知地区")
+    assert_bad_input(run("postgresql://nobody@127.0.0.1:1/none", "plans"), "无法连接数据库")
+    assert_bad_input(run(url, "evaluate", "--plan", "1", "--year", "20"), "--year")
+
+
+def test_a_new_database_says_where_it_is(tmp_path):
+    path = tmp_path / "sub" / "new.sqlite3"
+    result = run(str(path), "regions", "江阴市")
+    assert result.returncode == 0
+    assert f"已新建数据库：SQLite 文件 {path}" in result.stderr
+    assert result.stdout.startswith("320281　江苏省无锡市江阴市（县级）")
+    assert "已新建" not in run(str(path), "regions", "320200").stderr
+
+
+def test_demo_builds_and_evaluates_the_sample(tmp_path):
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    result = run(url, "demo")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "已载入规划 6 个" in out and "全国统计公报数据 14 条" in out
+    for title in ("无锡市“十四五”卫生健康发展规划", "江阴市“十四五”卫生健康事业发展规划",
+                  "吴中区“十四五”卫生健康规划", "埇桥区卫生健康事业发展“十四五”规划",
+                  "连云港市“十四五”卫生健康发展规划", "无锡市“十三五”规划主要指标完成情况"):
+        assert title in out
+    assert "合计 19 项：已达到 19" in out  # 无锡市's 十三五 table, judged on its 2020 actuals
+    assert "《2024年我国卫生健康事业发展统计公报》" in out
+    assert "下级规划 3 江阴市" in out
+    # Run twice: idempotent
+    again = run(url, "demo")
+    assert again.returncode == 0 and "已载入规划 6 个" in again.stdout
+
+
+@pytest.mark.usefixtures("postgres_server")
+def test_demo_on_postgresql(db_url):
+    if db_url.startswith("sqlite"):
+        pytest.skip("the SQLite run is test_demo_builds_and_evaluates_the_sample")
+    result = run(db_url, "demo")
+    assert result.returncode == 0, result.stderr
+    assert "PostgreSQL 127.0.0.1:5432/test" in result.stdout and "合计 19 项：已达到 19" in result.stdout
