@@ -110,3 +110,18 @@ def test_many_plans_at_once_agree_with_one_by_one(demo_db):
 def test_an_unknown_plan_is_named(db):
     with db.session() as session, pytest.raises(PlanNotFound, match="规划 99 不存在"):
         evaluate_stored_plan(session, 99)
+
+
+def test_every_value_in_the_sample_names_a_real_source(demo_db):
+    from sqlalchemy import select
+
+    from healthplan.store.models import Observation
+
+    db, _ = demo_db
+    with db.session() as session:
+        observations = list(session.scalars(select(Observation)))
+        assert len(observations) > 80
+        for obs in observations:
+            from_plan = "》" in obs.source and "第" in obs.source and "行" in obs.source
+            from_bulletin = "卫生健康事业发展统计公报" in obs.source and obs.region.code == "000000"
+            assert from_plan or from_bulletin, obs.source
