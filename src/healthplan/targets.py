@@ -711,20 +711,28 @@ def _compare(x: float, band: _Band) -> tuple[bool, float, float]:
     return met, bar, x - bar
 
 
-def _check_scale(x: float, unit: str, band: _Band) -> None:
-    """Refuse a percentage that is ×100 or ÷100 away from the bar (0.37 for 37%)."""
-    if _norm_unit(unit) != "%":
-        return
-    bar = band.center if band.center is not None else (band.lo if band.lo is not None else band.hi)
-    if bar is None or bar <= 0 or x <= 0:
-        return
+def scale_slip(x: float, unit: str, bar: float | None) -> tuple[float, str] | None:
+    """(x rescaled, a hint) when a percentage ``x`` is ×100 or ÷100 away from ``bar``
+    (0.37 where about 37% is expected), else None. The observation import uses it too."""
+    if _norm_unit(unit) != "%" or bar is None or bar <= 0 or x <= 0:
+        return None
     for scaled, hint in ((x * 100, "百分比疑似写成了小数"), (x / 100, "百分比疑似放大了100倍")):
         if abs(scaled - bar) <= 0.5 * bar and not abs(x - bar) <= 0.5 * bar and (
                 x / bar >= 50 or bar / x >= 50):
-            raise ValueError(
-                f"数值{_fmt(x)}与目标{_fmt(bar)}%相差约100倍，疑似单位错误（{hint}，"
-                f"应为{_fmt(scaled)}%？）；请核对后再判断"
-            )
+            return scaled, hint
+    return None
+
+
+def _check_scale(x: float, unit: str, band: _Band) -> None:
+    """Refuse a percentage that is ×100 or ÷100 away from the bar (0.37 for 37%)."""
+    bar = band.center if band.center is not None else (band.lo if band.lo is not None else band.hi)
+    slip = scale_slip(x, unit, bar)
+    if slip is not None:
+        scaled, hint = slip
+        raise ValueError(
+            f"数值{_fmt(x)}与目标{_fmt(bar)}%相差约100倍，疑似单位错误（{hint}，"
+            f"应为{_fmt(scaled)}%？）；请核对后再判断"
+        )
 
 
 def _finite(x, what: str) -> float:
