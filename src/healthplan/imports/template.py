@@ -20,6 +20,7 @@ says so.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -214,6 +215,12 @@ def _table(sheet, headers: list[str], rows: list[TemplateRow], years: list[int])
                 cell.fill = style["fixed_fill"]  # nothing to fill in: not importable
         if row.note:
             sheet.cell(r, len(headers), row.note)
+        # Excel does not grow a row for wrapped text on its own. A Chinese character is
+        # two width units wide, a Latin one one; 15 points a line.
+        lines = max(math.ceil(sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text)) / (width - 1))
+                    for text, width in zip(fixed[1:], FIXED_WIDTHS[1:], strict=True))
+        if lines > 1:
+            sheet.row_dimensions[r].height = 15 * lines
         if row.indicator_id is not None:
             span = (f"{get_column_letter(first_year)}{r}:"
                     f"{get_column_letter(first_year + len(years) - 1)}{r}")
