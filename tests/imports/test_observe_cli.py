@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from import_helpers import JIANGYIN, SOURCE, counts, write_csv
 from openpyxl import load_workbook
 
+from cli_helpers import assert_bad_input, run_cli
+
 
 def run(url, *args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "healthplan", "--db", url, "--user", "张三",
-                           *args], capture_output=True, text=True, timeout=120, cwd=cwd)
+    return run_cli("--db", url, "--user", "张三", *args, cwd=cwd)
 
-
-def assert_bad_input(result, *words):
-    assert result.returncode == 2, result.stdout + result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
 
 
 def test_import_then_history(plan_db, tmp_path):

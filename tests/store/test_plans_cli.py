@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
+from cli_helpers import assert_bad_input, run_cli
 from healthplan.samples import sample_paths
 
 WUXI, JIANGYIN = sample_paths()[0], sample_paths()[1]
 
 
-def run(db_url, *args, env=None):
-    return subprocess.run([sys.executable, "-m", "healthplan", "--db", db_url, *args],
-                          capture_output=True, text=True, timeout=120, env=env)
+def run(db_url, *args):
+    return run_cli("--db", db_url, *args)
 
-
-def assert_bad_input(result, *words):
-    assert result.returncode == 2, result.stdout + result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
-    for word in words:
-        assert word in lines[0], lines[0]
 
 
 def test_load_then_evaluate(db_url):
@@ -97,10 +88,8 @@ def test_demo_builds_and_evaluates_the_sample(tmp_path):
     assert again.returncode == 0 and "已载入规划 6 个" in again.stdout
 
 
-@pytest.mark.usefixtures("postgres_server")
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_demo_on_postgresql(db_url):
-    if db_url.startswith("sqlite"):
-        pytest.skip("the SQLite run is test_demo_builds_and_evaluates_the_sample")
     result = run(db_url, "demo")
     assert result.returncode == 0, result.stderr
     assert "PostgreSQL 127.0.0.1:5432/test" in result.stdout and "合计 19 项：已达到 19" in result.stdout

@@ -36,9 +36,8 @@ def sniff_format(path: str, data: bytes) -> str:
     )
 
 
-def read_document(path: str | Path) -> Document:
-    """Read a plan document of any supported format into a Document."""
-    path = str(path)
+def read_file_bytes(path: str) -> bytes:
+    """A file's bytes; DocumentError for a missing, unreadable, directory or empty file."""
     file = Path(path)
     if not file.exists():
         raise DocumentError(path, "文件不存在")
@@ -50,6 +49,13 @@ def read_document(path: str | Path) -> Document:
         raise DocumentError(path, f"无法读取文件：{exc.strerror}") from None
     if not data.strip():
         raise DocumentError(path, "文件为空")
+    return data
+
+
+def read_document(path: str | Path) -> Document:
+    """Read a plan document of any supported format into a Document."""
+    path = str(path)
+    data = read_file_bytes(path)
     kind = sniff_format(path, data)
     if kind == "txt":
         from healthplan.documents.text import read_text

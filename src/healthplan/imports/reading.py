@@ -24,6 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from healthplan.documents.model import DocumentError
+from healthplan.documents.reader import read_file_bytes
 from healthplan.documents.text import decode_text
 
 SUFFIXES = (".csv", ".xlsx")
@@ -139,17 +140,7 @@ def _read_bytes(path: str) -> bytes:
         raise DocumentError(path, "是旧版 Excel 文件（.xls），请在 Excel 中另存为 .xlsx 或 .csv 后导入")
     if suffix not in SUFFIXES:
         raise DocumentError(path, f"不支持的文件类型 {suffix or '（无扩展名）'}（支持 .csv、.xlsx）")
-    if not file.exists():
-        raise DocumentError(path, "文件不存在")
-    if file.is_dir():
-        raise DocumentError(path, "是目录而不是文件")
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise DocumentError(path, f"无法读取文件：{exc.strerror}") from None
-    if not data.strip():
-        raise DocumentError(path, "文件为空")
-    return data
+    return read_file_bytes(path)
 
 
 def _open_workbook(path: str, data: bytes):
