@@ -159,8 +159,9 @@ def print_evaluation(out: Console, result, *, explanations: bool) -> None:
         verdict = f"[{VERDICT_STYLE[t.verdict]}]{t.verdict_cn}[/]"
         if t.binding_shortfall:
             verdict += " [bold red]![/]"
-        table.add_row(str(k), t.name, t.attribute, f"{t.target} {t.unit}".strip(), latest, bench,
-                      verdict)
+        # The unit goes with a figure ("≥83.5 岁"), not with words ("同比例提高").
+        target = f"{t.target} {t.unit}" if any(ch.isdigit() for ch in t.target) else t.target
+        table.add_row(str(k), t.name, t.attribute, target.strip(), latest, bench, verdict)
     out.print(table)
     counts = "，".join(f"{VERDICT_CN[v]} {n}" for v, n in sorted(result.counts().items(),
                                                                    key=lambda kv: -kv[1]))
