@@ -51,7 +51,7 @@ from healthplan.catalog import Indicator, normalise_unit, unit_factor
 from healthplan.catalog.units import units_compatible
 from healthplan.imports.reading import ObservationFile, Problem, RawRow, number_text
 from healthplan.store.models import Plan, Target
-from healthplan.store.observations import NewObservation, current_series
+from healthplan.store.observations import NewObservation, current_values
 from healthplan.store.regions import RegionError, find_region
 from healthplan.targets import read_value, scale_slip
 
@@ -291,7 +291,7 @@ class _Context:
     """What the database knows about the regions and indicators of the file."""
 
     years: dict[int, tuple[int, int]]  # region_id → allowed years, for regions with plans
-    stored: dict[tuple[int, str], dict]  # (region, indicator) → {year: current Observation}
+    stored: dict[tuple[int, str], dict]  # (region, indicator) → {year: StoredValue}
     known: dict[tuple[int, str], dict[int, _Point]]  # stored values and plan baselines
     series: dict[tuple[int, str], dict[int, _Point]] = field(default_factory=dict)  # + file
 
@@ -301,7 +301,7 @@ class _Context:
             return cls({}, {}, {})
         region_ids = {v.region_id for v in values}
         indicator_ids = {v.indicator.id for v in values}
-        stored = current_series(session, region_ids, indicator_ids)
+        stored = current_values(session, region_ids, indicator_ids)
         known: dict = {}
         for pair, by_year in _baselines(session, region_ids, indicator_ids).items():
             known[pair] = {year: _Point(value, f"规划基期值（{year}年）")

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, select, tuple_
+from sqlalchemy import and_, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from healthplan.store.models import ImportBatch, Observation
+from healthplan.store.models import ImportBatch, Observation, now
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Recorded:
     """What recording a batch did."""
 
     added: list[NewObservation] = field(default_factory=list)
-    corrected: list[tuple[NewObservation, Observation]] = field(default_factory=list)  # new, old
+    corrected: list[tuple[NewObservation, Observation | StoredValue]] = field(default_factory=list)  # new, old
     unchanged: list[NewObservation] = field(default_factory=list)
 
     @property
@@ -50,14 +50,17 @@ class Recorded:
 def current_observations(session: Session, keys) -> dict[tuple[int, str, int], Observation]:
     """The current (newest) version for each (region_id, indicator_id, year) in ``keys``
     that has one."""
-    keys = list(set(keys))
+    keys = sorted(set(keys))
     out: dict[tuple[int, str, int], Observation] = {}
     for start in range(0, len(keys), 500):  # keep the IN list a sane size
         chunk = keys[start:start + 500]
         newest = (
             select(Observation.region_id, Observation.indicator_id, Observation.year,
                    func.max(Observation.version).label("version"))
-            .where(tuple_(Observation.region_id, Observation.indicator_id, Observation.year)
+            # The plain region condition lets SQLite search the index instead of scanning
+            # it for the row values.
+            .where(Observation.region_id.in_({key[0] for key in chunk}),
+                   tuple_(Observation.region_id, Observation.indicator_id, Observation.year)
                    .in_(chunk))
             .group_by(Observation.region_id, Observation.indicator_id, Observation.year)
             .subquery()
@@ -78,29 +81,60 @@ def record(session: Session, items: list[NewObservation], *, user_id: int | None
     """Record ``items`` in the session's transaction (the caller commits or rolls back).
 
     Two writers that both add the same version of one region × indicator × year collide
-    on the unique constraint at flush or commit; the caller tells the loser.
+    on the unique constraint (IntegrityError, here or at commit); the caller tells the
+    loser. Rows go in with one bulk INSERT: the new ids are not needed.
     """
     done = Recorded()
-    existing = current_observations(session, [item.key for item in items])
+    existing: dict[tuple[int, str, int], Observation | StoredValue] = dict(
+        current_observations(session, [item.key for item in items]))
+    at = now()
+    rows = []
     for item in items:
         old = existing.get(item.key)
         if old is not None and old.value == item.value:
             done.unchanged.append(item)
             continue
-        obs = Observation(
-            region_id=item.region_id, indicator_id=item.indicator_id, year=item.year,
-            version=1 if old is None else old.version + 1, value=item.value, unit=item.unit,
-            source=item.source, note=item.note, reason=item.reason if old is not None else "",
-            recorded_by=user_id, import_id=batch.id if batch is not None else None,
-        )
-        session.add(obs)
-        existing[item.key] = obs
+        version = 1 if old is None else old.version + 1
+        rows.append({
+            "region_id": item.region_id, "indicator_id": item.indicator_id, "year": item.year,
+            "version": version, "value": item.value, "unit": item.unit, "source": item.source,
+            "note": item.note, "reason": item.reason if old is not None else "",
+            "recorded_by": user_id, "recorded_at": at,
+            "import_id": batch.id if batch is not None else None,
+        })
+        existing[item.key] = StoredValue(item.value, version, item.source)
         if old is None:
             done.added.append(item)
         else:
             done.corrected.append((item, old))
-    session.flush()
+    if rows:
+        session.execute(insert(Observation), rows)
     return done
+
+
+@dataclass(frozen=True)
+class StoredValue:
+    """The current value of a series point, without the rest of its row."""
+
+    value: float
+    version: int
+    source: str
+
+
+def current_values(session: Session, region_ids, indicator_ids
+                   ) -> dict[tuple[int, str], dict[int, StoredValue]]:
+    """(region_id, indicator_id) → {year: StoredValue}: the newest versions, as plain
+    values (a national import checks against hundreds of thousands of them)."""
+    rows = session.execute(
+        select(Observation.region_id, Observation.indicator_id, Observation.year,
+               Observation.version, Observation.value, Observation.source)
+        .where(Observation.region_id.in_(list(region_ids)),
+               Observation.indicator_id.in_(list(indicator_ids)))
+        .order_by(Observation.version))  # oldest first: the newest version wins below
+    out: dict[tuple[int, str], dict[int, StoredValue]] = defaultdict(dict)
+    for region_id, indicator_id, year, version, value, source in rows:
+        out[(region_id, indicator_id)][year] = StoredValue(value, version, source)
+    return dict(out)
 
 
 def history(session: Session, region_id: int, indicator_id: str,
