@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from healthplan import catalog
-from healthplan.evaluate import VERDICT_CN, evaluate_plan
+from healthplan.evaluate import VERDICT_CN, Evaluation, evaluate_plan
 from healthplan.extract.model import IndicatorRow
 from healthplan.store.models import Observation, Plan, Region
 from healthplan.store.observations import current_series
@@ -52,13 +52,18 @@ class EvaluatedTarget:
     explanation: str
     binding_shortfall: bool
     benchmark: Benchmark | None = None
+    evaluation: Evaluation | None = None  # the numbers behind the verdict (gap, path, projection)
 
     @property
     def verdict_cn(self) -> str:
         return VERDICT_CN[self.verdict]
 
     def to_json(self) -> dict:
-        out = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "benchmark"}
+        out = {k: getattr(self, k) for k in self.__dataclass_fields__
+               if k not in ("benchmark", "evaluation")}
+        if self.evaluation is not None:
+            for key in ("threshold", "expected", "gap", "completion"):
+                out[key] = getattr(self.evaluation, key)
         out["verdict_cn"] = self.verdict_cn
         out["benchmark"] = (None if self.benchmark is None else
                             {"region": "全国", "year": self.benchmark.year,
@@ -144,6 +149,7 @@ def evaluate_stored_plan(session: Session, plan_id: int, year: int | None = None
             verdict=evaluation.verdict, explanation=evaluation.explanation,
             binding_shortfall=result.binding_shortfall,
             benchmark=_benchmark(benchmarks.get((national.id, target.indicator_id)), year),
+            evaluation=evaluation,
         ))
     evaluation = PlanEvaluation(plan, region, year, out)
     if with_children:

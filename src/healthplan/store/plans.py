@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -144,7 +145,10 @@ def _store_completion_plan(session: Session, extracted: ExtractedPlan, table: In
     found = _existing(session, info.sha256 or "", start, end)
     if found is not None:
         return StoredPlan(found, created=False)
-    title = f"{table.caption or '上期规划主要指标完成情况'}（据《{info.title or info.path}》重建）"
+    # "表1 无锡市“十三五”规划主要指标完成情况" → "无锡市“十三五”规划"
+    name = re.sub(r"^表\s*\d+\s*", "", table.caption or "")
+    name = re.sub(r"(主要)?(发展)?指标(完成情况|实现情况)?$|完成情况$", "", name) or "上期规划"
+    title = f"{name}（据《{info.title or info.path}》{_table_number(table)}重建）"
     plan = _new_plan(extracted, region, start, end, title=title, origin="completion_table",
                      user_id=user_id)
     # The completion table's "baseline" column is the actual result, not a base value.
@@ -159,6 +163,11 @@ def _store_completion_plan(session: Session, extracted: ExtractedPlan, table: In
           f"指标 {len(plan.targets)} 项，完成值 {result.observations_added} 条",
           {"source": plan.source_name, "sha256": plan.source_sha256})
     return result
+
+
+def _table_number(table: IndicatorTable) -> str:
+    found = re.match(r"^表\s*\d+", table.caption or "")
+    return found.group(0).replace(" ", "") if found else "上期规划完成情况表"
 
 
 def _targets(tables: list[IndicatorTable], *, baselines: bool = True) -> list[Target]:

@@ -1,0 +1,1 @@
+"""Evaluation reports: their content (content.py) and the Word, HTML and Excel writers."""

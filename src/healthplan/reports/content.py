@@ -1,0 +1,241 @@
+"""What an evaluation report says, as plain data gathered from the database.
+
+The writers (Word, HTML, Excel) only lay this out; nothing here knows about a file
+format. Text the system cannot know — causes, measures, the assessment of projects —
+is a :class:`Placeholder` for the author, never invented prose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from healthplan.evaluate import VERDICT_CN, VERDICT_DEFINITIONS
+from healthplan.store.evaluation import evaluate_stored_plan, get_plan
+from healthplan.store.models import Plan
+from healthplan.store.observations import history
+
+KINDS = {"annual": "年度监测报告", "midterm": "中期评估报告", "final": "终期评估报告"}
+VERDICT_ORDER = ("achieved", "on_track", "at_risk", "off_track", "not_achieved", "no_data",
+                 "needs_judgement")
+
+
+class ReportError(ValueError):
+    """The report cannot be made as asked (unknown plan, a year outside the plan …)."""
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """Text for the report's author to write: shown marked, never filled by the system."""
+
+    prompt: str
+
+    def __str__(self) -> str:
+        return f"【待填写：{self.prompt}】"
+
+
+@dataclass
+class Point:
+    year: int
+    value: float
+    source: str
+    version: int = 1
+
+
+@dataclass
+class IndicatorSection:
+    position: int  # in the report: binding shortfalls first, as in the evaluation
+    target_id: int
+    indicator_id: str | None
+    name: str  # as printed in the plan
+    unit: str
+    category: str
+    attribute: str
+    baseline_text: str
+    baseline_value: float | None
+    base_year: int
+    target_text: str
+    target_year: int
+    rule: str
+    threshold: float | None
+    verdict: str
+    explanation: str
+    latest_year: int | None
+    latest_value: float | None
+    latest_source: str | None
+    gap: float | None
+    completion: float | None
+    expected: float | None
+    projection_value: float | None
+    projection_margin: float | None
+    binding_shortfall: bool
+    observations: list[Point] = field(default_factory=list)  # current values, oldest first
+    benchmark: Point | None = None  # the national figure
+
+    @property
+    def verdict_cn(self) -> str:
+        return VERDICT_CN[self.verdict]
+
+    def expected_path(self) -> list[tuple[int, float]]:
+        """The straight line from the baseline to the target figure, for charts."""
+        if self.baseline_value is None or self.threshold is None:
+            return []
+        return [(self.base_year, self.baseline_value), (self.target_year, self.threshold)]
+
+
+@dataclass
+class ProjectSection:
+    number: int | None
+    title: str | None
+    text: str
+    assessment: Placeholder
+
+
+@dataclass
+class CommitmentItem:
+    subject: str
+    text: str
+    sentence: str
+    year: int | None
+
+
+@dataclass
+class Report:
+    kind: str
+    year: int
+    plan_id: int
+    title: str  # the plan's title
+    region: str
+    region_code: str
+    period: tuple[int, int]
+    status: str
+    issuer: str | None
+    issued_on: str | None
+    document_number: str | None
+    source_name: str
+    generated_on: date
+    indicators: list[IndicatorSection]
+    projects: list[ProjectSection]
+    commitments: list[CommitmentItem]
+    children: list[dict] = field(default_factory=list)
+    placeholders: list[Placeholder] = field(default_factory=list)  # the narrative to write
+
+    @property
+    def kind_cn(self) -> str:
+        return KINDS[self.kind]
+
+    @property
+    def report_title(self) -> str:
+        """《无锡市“十四五”卫生健康发展规划》2023年度监测报告."""
+        what = f"{self.year}年度监测报告" if self.kind == "annual" else self.kind_cn
+        # A plan rebuilt from a completion table: "X规划（据《Y》表1重建）" → 《X规划》
+        return f"《{self.title.split('（据《')[0]}》{what}"
+
+    def counts(self) -> dict[str, int]:
+        counts = {v: 0 for v in VERDICT_ORDER}
+        for section in self.indicators:
+            counts[section.verdict] += 1
+        return {v: n for v, n in counts.items() if n}
+
+    def binding(self) -> list[IndicatorSection]:
+        return [s for s in self.indicators if s.attribute == "约束性"]
+
+    def sources(self) -> list[tuple[str, list[str]]]:
+        """Every data source used, with the indicators it gave figures for (the annex)."""
+        used: dict[str, list[str]] = {}
+        for section in self.indicators:
+            for point in [*section.observations, *([section.benchmark] if section.benchmark else [])]:
+                names = used.setdefault(point.source, [])
+                label = section.name if point is not section.benchmark else f"{section.name}（全国）"
+                if label not in names:
+                    names.append(label)
+        return sorted(used.items())
+
+    def summary_sentence(self) -> str:
+        """One factual sentence on the verdicts, for the summary (no judgement added)."""
+        counts = self.counts()
+        parts = "，".join(f"{VERDICT_CN[v]} {n} 项" for v, n in counts.items())
+        binding = self.binding()
+        binding_met = sum(1 for s in binding if s.verdict in ("achieved", "on_track"))
+        sentence = (f"规划确定的 {len(self.indicators)} 项主要指标中，截至{self.year}年：{parts}。")
+        if binding:
+            sentence += f"约束性指标 {len(binding)} 项，其中已达到或进度正常 {binding_met} 项。"
+        return sentence
+
+
+def default_year(plan: Plan, kind: str, data_year: int) -> int:
+    start, end = plan.period_start, plan.period_end
+    if kind == "final":
+        return end
+    if kind == "midterm":
+        return start + (end - start) // 2
+    return min(max(data_year, start), end)
+
+
+def build_report(session: Session, plan_id: int, kind: str, year: int | None = None,
+                 *, today: date | None = None) -> Report:
+    if kind not in KINDS:
+        raise ReportError(f"报告类型应为 annual、midterm 或 final，而不是 {kind!r}")
+    try:
+        plan = get_plan(session, plan_id)
+    except LookupError as exc:
+        raise ReportError(str(exc)) from None
+    if year is not None and not plan.period_start - 1 <= year <= plan.period_end + 1:
+        raise ReportError(f"年份 {year} 不在规划期 {plan.period} 内（可用 {plan.period_start - 1}"
+                          f"—{plan.period_end + 1} 年）")
+    if year is None:
+        from healthplan.store.evaluation import default_year as data_year
+
+        year = default_year(plan, kind, data_year(session, plan))
+    evaluation = evaluate_stored_plan(session, plan_id, year)
+    targets = {t.id: t for t in plan.targets}
+    sections = []
+    for k, t in enumerate(evaluation.targets, start=1):
+        stored = targets[t.target_id]
+        ev = t.evaluation
+        points = _points(session, plan.region_id, t.indicator_id, year)
+        sections.append(IndicatorSection(
+            position=k, target_id=t.target_id, indicator_id=t.indicator_id, name=t.name,
+            unit=t.unit, category=stored.category, attribute=t.attribute,
+            baseline_text=stored.baseline_text, baseline_value=stored.baseline_value,
+            base_year=stored.baseline_year or plan.period_start - 1, target_text=t.target,
+            target_year=stored.target_year or plan.period_end, rule=t.rule,
+            threshold=ev.threshold, verdict=t.verdict, explanation=t.explanation,
+            latest_year=t.latest_year, latest_value=t.latest_value, latest_source=t.latest_source,
+            gap=ev.gap, completion=ev.completion, expected=ev.expected,
+            projection_value=ev.projection.value if ev.projection else None,
+            projection_margin=ev.projection.margin if ev.projection else None,
+            binding_shortfall=t.binding_shortfall, observations=points,
+            benchmark=(Point(t.benchmark.year, t.benchmark.value, t.benchmark.source)
+                       if t.benchmark else None),
+        ))
+    projects = [ProjectSection(p.number or p.inferred_number, p.title, p.text,
+                               Placeholder(f"专栏{p.number or p.inferred_number or ''}实施进展"))
+                for p in plan.projects]
+    commitments = [CommitmentItem(c.subject, c.text, c.sentence, c.year) for c in plan.commitments]
+    return Report(
+        kind=kind, year=year, plan_id=plan.id, title=plan.title, region=plan.region.name,
+        region_code=plan.region.code, period=(plan.period_start, plan.period_end),
+        status=plan.status, issuer=plan.issuer, issued_on=plan.issued_on,
+        document_number=plan.document_number, source_name=plan.source_name,
+        generated_on=today or date.today(), indicators=sections, projects=projects,
+        commitments=commitments, children=evaluation.children,
+        placeholders=[Placeholder("总体进展评价与主要成效"),
+                      Placeholder("未达预期指标的原因分析"),
+                      Placeholder("下一步工作措施与建议")],
+    )
+
+
+def _points(session: Session, region_id: int, indicator_id: str | None, year: int) -> list[Point]:
+    if not indicator_id:
+        return []
+    current: dict[int, Point] = {}
+    for obs in history(session, region_id, indicator_id):  # oldest version first
+        if obs.year <= year:
+            current[obs.year] = Point(obs.year, obs.value, obs.source, obs.version)
+    return [current[y] for y in sorted(current)]
+
+
+VERDICT_TEXT = {v: d["zh"] for v, d in VERDICT_DEFINITIONS.items()}
