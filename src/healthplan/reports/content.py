@@ -239,3 +239,39 @@ def _points(session: Session, region_id: int, indicator_id: str | None, year: in
 
 
 VERDICT_TEXT = {v: d["zh"] for v, d in VERDICT_DEFINITIONS.items()}
+
+
+# --------------------------------------------------------------------------- wording shared by writers
+
+CN_NUMBERS = "一二三四五六七八九十"
+
+
+def format_number(x: float) -> str:
+    """83.19, 0.2, 4 — as a person writes it."""
+    from healthplan.targets import _fmt
+
+    return _fmt(x)
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 12 → 十二, 23 → 二十三 (for （一） headings)."""
+    if n <= 10:
+        return CN_NUMBERS[n - 1]
+    tens, ones = divmod(n, 10)
+    return (CN_NUMBERS[tens - 1] if tens > 1 else "") + "十" + (CN_NUMBERS[ones - 1] if ones else "")
+
+
+def _unit(unit: str) -> str:
+    return "" if unit in ("", "—") else unit
+
+
+def data_sentence(s: IndicatorSection) -> str:
+    """The target and every figure used, for the indicator's section."""
+    if s.observations:
+        values = "；".join(f"{p.year}年{format_number(p.value)}{_unit(s.unit)}" for p in s.observations)
+        text = f"监测值：{values}（来源见附件）。"
+    else:
+        text = "暂无监测值。"
+    if s.benchmark is not None:
+        text += f"全国{s.benchmark.year}年为{format_number(s.benchmark.value)}{_unit(s.unit)}。"
+    return f"目标：{s.rule}。{text}"

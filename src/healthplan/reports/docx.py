@@ -1,0 +1,315 @@
+"""The Word report: A4, in the manner of Chinese official documents.
+
+Title in 方正小标宋 二号, first-level headings 黑体 三号, second-level 楷体 三号, body
+仿宋 三号 with a two-character indent, tables in 仿宋 五号, page numbers “— 1 —” at the
+foot. Fonts are named as Word on a Chinese system knows them; elsewhere the viewer
+substitutes its own CJK fonts. Text the system cannot know is a marked placeholder.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt, RGBColor
+
+from healthplan.reports.content import (
+    KINDS,
+    VERDICT_ORDER,
+    VERDICT_TEXT,
+    Placeholder,
+    Report,
+    cn_number,
+    data_sentence,
+    format_number,
+)
+from healthplan.reports.output import write_atomically
+
+TITLE_FONT, HEADING_FONT, SUBHEADING_FONT, BODY_FONT = "方正小标宋简体", "黑体", "楷体", "仿宋"
+SIZE_TITLE, SIZE_BODY, SIZE_TABLE = Pt(22), Pt(16), Pt(10.5)  # 二号, 三号, 五号
+PLACEHOLDER_COLOUR = RGBColor(0xC0, 0x00, 0x00)
+
+
+def write_report_docx(report: Report, path: str | Path, *, charts: bool = True) -> Path:
+    document = build_document(report, charts=charts)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return write_atomically(path, buffer.getvalue())
+
+
+def build_document(report: Report, *, charts: bool = True):
+    document = Document()
+    _page_setup(document)
+    _styles(document)
+    _title_page(document, report)
+    chapters = [
+        ("总体情况", _overview),
+        ("主要指标监测结果", _indicator_table),
+        ("逐项指标分析", lambda d, r: _indicator_sections(d, r, charts)),
+        ("重点项目（专栏）实施情况", _projects),
+        ("量化承诺落实情况", _commitments),
+        ("存在的问题与下一步工作", _next_steps),
+    ]
+    for k, (title, write) in enumerate(chapters):
+        _heading(document, f"{cn_number(k + 1)}、{title}")
+        write(document, report)
+    _annex(document, report)
+    return document
+
+
+# --------------------------------------------------------------------------- page and styles
+
+
+def _page_setup(document) -> None:
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Cm(21), Cm(29.7)
+    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _run(footer, "— ", "宋体", Pt(14))
+    _page_field(footer)
+    _run(footer, " —", "宋体", Pt(14))
+
+
+def _page_field(paragraph) -> None:
+    run = paragraph.add_run()
+    _font(run, "宋体", Pt(14))
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = text
+        run._r.append(element)
+
+
+def _styles(document) -> None:
+    normal = document.styles["Normal"]
+    normal.font.name = BODY_FONT
+    normal.font.size = SIZE_BODY
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), BODY_FONT)
+    fmt = normal.paragraph_format
+    fmt.line_spacing = Pt(28)  # about 22 lines a page, as official documents have
+    fmt.space_before = fmt.space_after = Pt(0)
+
+
+def _font(run, name: str, size, *, bold: bool = False, colour=None) -> None:
+    run.font.name = name
+    run.font.size = size
+    run.font.bold = bold
+    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
+    if colour is not None:
+        run.font.color.rgb = colour
+
+
+def _run(paragraph, text: str, font: str = BODY_FONT, size=SIZE_BODY, **kw):
+    run = paragraph.add_run(text)
+    _font(run, font, size, **kw)
+    return run
+
+
+def _para(document, text: str = "", *, indent: bool = True, font: str = BODY_FONT,
+          size=SIZE_BODY, align=None):
+    paragraph = document.add_paragraph()
+    if indent:
+        paragraph.paragraph_format.first_line_indent = Pt(32)  # two characters of 三号
+    if align is not None:
+        paragraph.alignment = align
+    if text:
+        _run(paragraph, text, font, size)
+    return paragraph
+
+
+def _placeholder(document, placeholder: Placeholder, *, indent: bool = True):
+    paragraph = _para(document, indent=indent)
+    _run(paragraph, str(placeholder), BODY_FONT, SIZE_BODY, colour=PLACEHOLDER_COLOUR)
+    return paragraph
+
+
+def _heading(document, text: str) -> None:
+    paragraph = _para(document, indent=True)
+    _run(paragraph, text, HEADING_FONT, SIZE_BODY)
+    paragraph.paragraph_format.keep_with_next = True
+
+
+def _subheading(document, text: str) -> None:
+    paragraph = _para(document, indent=True)
+    _run(paragraph, text, SUBHEADING_FONT, SIZE_BODY)
+    paragraph.paragraph_format.keep_with_next = True
+
+
+# --------------------------------------------------------------------------- parts
+
+
+def _title_page(document, report: Report) -> None:
+    for _ in range(4):
+        _para(document, indent=False)
+    title = _para(document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _run(title, report.report_title, TITLE_FONT, SIZE_TITLE)
+    title.paragraph_format.line_spacing = Pt(36)
+    _para(document, indent=False)
+    start, end = report.period
+    lines = [
+        f"规划期：{start}—{end}年　　评价年份：{report.year}年",
+        f"地区：{report.region}（行政区划代码 {report.region_code}）",
+    ]
+    if report.document_number or report.issuer:
+        lines.append("规划印发：" + "　".join(x for x in (report.issuer, report.document_number,
+                                                       report.issued_on) if x))
+    for line in lines:
+        _para(document, line, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, font=SUBHEADING_FONT)
+    for _ in range(6):
+        _para(document, indent=False)
+    paragraph = _para(document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _run(paragraph, str(Placeholder("编制单位")), colour=PLACEHOLDER_COLOUR)
+    _para(document, f"{report.generated_on.year}年{report.generated_on.month}月",
+          indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para(document, indent=False)
+    note = _para(document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER, size=Pt(12))
+    _run(note, "本报告的指标数据、结论和说明由 healthplan 根据已录入并注明来源的监测数据自动生成；"
+               "红色“【待填写】”处须由编写人补充后方可印发。", BODY_FONT, Pt(12))
+    note.paragraph_format.line_spacing = Pt(20)
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+
+def _overview(document, report: Report) -> None:
+    what = {"annual": "年度监测", "midterm": "中期评估", "final": "终期评估"}[report.kind]
+    _para(document, f"根据《{report.title.split('（据《')[0]}》，对规划确定的主要指标开展{what}。"
+                    f"{report.summary_sentence()}")
+    counts = report.counts()
+    table = _table(document, ["结论", "指标数", "含义"], [
+        [VERDICT_TEXT[v].split("：")[0], str(counts[v]), VERDICT_TEXT[v].split("：", 1)[-1]]
+        for v in VERDICT_ORDER if v in counts
+    ], widths=[2.6, 1.8, 11.2])
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    shortfalls = [s for s in report.indicators if s.binding_shortfall]
+    if shortfalls:
+        _para(document, "约束性指标中未达到或进度滞后的有：" + "、".join(s.name for s in shortfalls) + "。")
+    no_data = [s for s in report.indicators if s.verdict == "no_data"]
+    if no_data:
+        _para(document, f"另有 {len(no_data)} 项指标在评价年份缺少规划期内的监测值，需补充数据后再作判断。")
+    for child in report.children:
+        counts = "，".join(f"{VERDICT_TEXT[v].split('：')[0]} {n} 项"
+                          for v, n in child["counts"].items())
+        _para(document, f"下级规划：{child['region']}《{child['title']}》，{counts}。")
+    _placeholder(document, report.placeholders[0])
+
+
+def _indicator_table(document, report: Report) -> None:
+    _para(document, "主要指标的基期值、目标值、最新监测值和评价结论见下表（约束性指标在前）。")
+    rows = []
+    for s in report.indicators:
+        latest = "—" if s.latest_value is None else f"{format_number(s.latest_value)}（{s.latest_year}）"
+        baseline = s.baseline_text or "—"
+        rows.append([str(s.position), s.name, s.unit, s.attribute or "—", baseline,
+                     s.target_text or "—", latest, s.verdict_cn])
+    _table(document, ["序号", "指标", "单位", "属性", "基期值", "目标值", "最新值（年）", "结论"],
+           rows, widths=[1.1, 4.2, 1.5, 1.3, 1.6, 1.7, 2.7, 1.5])
+
+
+def _indicator_sections(document, report: Report, charts: bool) -> None:
+    if charts:
+        from healthplan.reports.charts import indicator_chart
+    for k, s in enumerate(report.indicators):
+        attribute = f"（{s.attribute}）" if s.attribute else ""
+        _subheading(document, f"（{cn_number(k + 1)}）{s.name}{attribute}")
+        _para(document, s.explanation)
+        _para(document, data_sentence(s))
+        if charts:
+            image = indicator_chart(s, year=report.year, fmt="png")
+            picture = document.add_paragraph()
+            picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            picture.paragraph_format.line_spacing = 1.0  # an exact spacing would clip it
+            picture.paragraph_format.first_line_indent = Pt(0)
+            picture.add_run().add_picture(io.BytesIO(image), width=Cm(15))
+        if s.verdict in ("off_track", "at_risk", "not_achieved"):
+            _placeholder(document, Placeholder(f"{s.name}未达预期的原因分析及措施"))
+
+
+def _projects(document, report: Report) -> None:
+    if not report.projects:
+        _para(document, "规划未设重点项目专栏。")
+        return
+    _para(document, f"规划共设重点项目专栏 {len(report.projects)} 个。各专栏的实施进展须由编写人根据"
+                    "项目台账填写；系统不掌握项目实施数据。")
+    for project in report.projects:
+        name = f"专栏{project.number or ''}　{project.title or '（无标题）'}"
+        _subheading(document, name)
+        _placeholder(document, project.assessment)
+
+
+def _commitments(document, report: Report) -> None:
+    if not report.commitments:
+        _para(document, "规划正文中未识别到量化承诺。")
+        return
+    _para(document, f"规划正文中识别到量化承诺 {len(report.commitments)} 条，落实情况须由编写人核实填写：")
+    rows = [[str(k), c.text, str(c.year or "规划期末"), str(Placeholder("落实情况"))]
+            for k, c in enumerate(report.commitments, start=1)]
+    _table(document, ["序号", "承诺", "时限", "落实情况"], rows, widths=[1.0, 8.6, 2.0, 4.0])
+
+
+def _next_steps(document, report: Report) -> None:
+    for placeholder in report.placeholders[1:]:
+        _placeholder(document, placeholder)
+
+
+def _annex(document, report: Report) -> None:
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    _para(document, "附件", indent=False, font=HEADING_FONT)
+    title = _para(document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _run(title, "数据来源", TITLE_FONT, Pt(18))
+    sources = report.sources()
+    if not sources:
+        _para(document, "本报告未使用监测数据。")
+    for k, (source, names) in enumerate(sources, start=1):
+        _para(document, f"{k}. {source}（{'、'.join(names)}）", size=Pt(12))
+    _para(document, f"报告类型：{KINDS[report.kind]}；规划来源文件：{report.source_name}；"
+                    f"生成日期：{report.generated_on.isoformat()}。", size=Pt(12))
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _table(document, header: list[str], rows: list[list[str]], *, widths: list[float]):
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        _cell(cell, text, bold=True)
+    _repeat_header(table.rows[0])
+    for values in rows:
+        cells = table.add_row().cells
+        for cell, text in zip(cells, values, strict=True):
+            _cell(cell, text, colour=PLACEHOLDER_COLOUR if text.startswith("【待填写") else None)
+    # Word reads the cells' widths, LibreOffice the grid's: set both.
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Cm(width)
+    return table
+
+
+def _cell(cell, text: str, *, bold: bool = False, colour=None) -> None:
+    paragraph = cell.paragraphs[0]
+    paragraph.paragraph_format.first_line_indent = Pt(0)
+    paragraph.paragraph_format.line_spacing = 1.0
+    _run(paragraph, text, HEADING_FONT if bold else BODY_FONT, SIZE_TABLE, colour=colour)
+
+
+def _repeat_header(row) -> None:
+    properties = row._tr.get_or_add_trPr()
+    element = OxmlElement("w:tblHeader")
+    element.set(qn("w:val"), "true")
+    properties.append(element)
