@@ -262,7 +262,10 @@ def cn_number(n: int) -> str:
 
 
 def _unit(unit: str) -> str:
-    return "" if unit in ("", "—") else unit
+    """The unit after a figure: "1/10万" → "/10万" ("0/10万", not "01/10万")."""
+    from healthplan.targets import _display_unit
+
+    return "" if unit in ("", "—") else _display_unit(unit)
 
 
 def data_sentence(s: IndicatorSection) -> str:

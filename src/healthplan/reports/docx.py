@@ -209,12 +209,11 @@ def _indicator_table(document, report: Report) -> None:
     _para(document, "主要指标的基期值、目标值、最新监测值和评价结论见下表（约束性指标在前）。")
     rows = []
     for s in report.indicators:
-        latest = "—" if s.latest_value is None else f"{format_number(s.latest_value)}（{s.latest_year}）"
-        baseline = s.baseline_text or "—"
-        rows.append([str(s.position), s.name, s.unit, s.attribute or "—", baseline,
-                     s.target_text or "—", latest, s.verdict_cn])
-    _table(document, ["序号", "指标", "单位", "属性", "基期值", "目标值", "最新值（年）", "结论"],
-           rows, widths=[1.1, 4.2, 1.5, 1.3, 1.6, 1.7, 2.7, 1.5])
+        latest = "—" if s.latest_value is None else format_number(s.latest_value)
+        rows.append([str(s.position), s.name, s.unit, s.attribute or "—", s.baseline_text or "—",
+                     s.target_text or "—", latest, str(s.latest_year or "—"), s.verdict_cn])
+    _table(document, ["序号", "指标", "单位", "属性", "基期值", "目标值", "最新值", "年份", "结论"],
+           rows, widths=[1.2, 3.9, 1.5, 1.2, 1.5, 1.7, 1.6, 1.5, 1.5])
 
 
 def _indicator_sections(document, report: Report, charts: bool) -> None:
