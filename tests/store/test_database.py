@@ -57,3 +57,11 @@ def test_regions_by_code_name_and_parent_name(db):
                 assert problem in str(exc)
             else:
                 raise AssertionError(text)
+
+
+def test_head_revision_is_the_newest_migration():
+    from alembic.script import ScriptDirectory
+
+    from healthplan.store.database import HEAD_REVISION, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION

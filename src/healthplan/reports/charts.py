@@ -365,3 +365,24 @@ def _y_limits(ys: list[float]) -> tuple[float, float]:
     if lo >= 0 > low:  # no negative axis for values that are all ≥ 0
         low = 0.0
     return low, hi + pad
+
+
+def indicator_charts(sections: list[IndicatorSection], *, year: int, fmt: str = "png",
+                     dpi: int = 150) -> list[bytes]:
+    """One chart per section, in order. On a machine with several cores, in a single-threaded
+    process that can fork, the charts are drawn by forked workers, which inherit matplotlib
+    and the font already loaded here (a report's charts are most of its time)."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+    from functools import partial
+
+    draw = partial(indicator_chart, year=year, fmt=fmt, dpi=dpi)
+    workers = min(os.cpu_count() or 1, 4)
+    if (workers < 2 or len(sections) < 8 or threading.active_count() > 1
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return [draw(section) for section in sections]
+    first = draw(sections[0])  # loads matplotlib and the font before the fork
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        return [first, *pool.map(draw, sections[1:], chunksize=4)]

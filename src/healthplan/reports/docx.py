@@ -217,15 +217,18 @@ def _indicator_table(document, report: Report) -> None:
 
 
 def _indicator_sections(document, report: Report, charts: bool) -> None:
+    images = []
     if charts:
-        from healthplan.reports.charts import indicator_chart
+        from healthplan.reports.charts import indicator_charts
+
+        images = indicator_charts(report.indicators, year=report.year, fmt="png")
     for k, s in enumerate(report.indicators):
         attribute = f"（{s.attribute}）" if s.attribute else ""
         _subheading(document, f"（{cn_number(k + 1)}）{s.name}{attribute}")
         _para(document, s.explanation)
         _para(document, data_sentence(s))
         if charts:
-            image = indicator_chart(s, year=report.year, fmt="png")
+            image = images[k]
             picture = document.add_paragraph()
             picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
             picture.paragraph_format.line_spacing = 1.0  # an exact spacing would clip it

@@ -23,10 +23,16 @@ _ENVIRONMENT = Environment(loader=PackageLoader("healthplan.reports", "templates
 
 
 def render_report_html(report: Report, *, charts: bool = True) -> str:
-    def chart(section) -> str:
-        from healthplan.reports.charts import indicator_chart
+    svgs = {}
+    if charts:
+        from healthplan.reports.charts import indicator_charts
 
-        svg = indicator_chart(section, year=report.year, fmt="svg").decode("utf-8")
+        images = indicator_charts(report.indicators, year=report.year, fmt="svg")
+        svgs = {s.target_id: image.decode("utf-8") for s, image in
+                zip(report.indicators, images, strict=True)}
+
+    def chart(section) -> str:
+        svg = svgs[section.target_id]
         return svg[svg.index("<svg"):]  # inline: drop the XML prologue and doctype
 
     return _ENVIRONMENT.get_template("report.html").render(
