@@ -42,7 +42,7 @@ UNSET = "—"
 
 AMBITION_DEFINITION = (
     "规划改善幅度 = 目标数值 − 基期值，按指标方向取号：越高越好的指标取原值，越低越好的指标取相反数，"
-    "正数表示规划要求改善，负数表示目标低于基期水平（允许变差），0 表示维持基期水平。"
+    "正数表示规划要求改善，负数表示目标本身比基期值差（允许变差），0 表示维持基期水平。"
     "改善幅度% = 改善幅度 ÷ 基期值 × 100；年均改善 = 改善幅度 ÷（目标年份 − 基期年份）。"
 )
 AMBITION_EXAMPLE = (
@@ -52,12 +52,13 @@ AMBITION_EXAMPLE = (
 AMBITION_NOTES = (
     ("目标数值", "规划目标对应的数值：≥、≤、<、> 取界值，“左右”取中心值，“在基期基础上增长50%”等相对目标"
                 "按基期值折算，“全部达到”取最低要求；区间目标、“同比例提高”等没有单一数值的目标为空。"),
-    ("基期值", "规划所列的基期值；规划未列基期值时，取该地区基期年份的监测值（标注“监测值”及其来源），"
+    ("基期值", "规划所列的基期值；规划未列基期值时，取该地区基期年份的监测值（标注“监测值”并注明来源），"
               "两者都没有时为空，改善幅度也为空。"),
+    ("最新值", "基期年份之后的最新监测值（截至评价年份）；基期之后尚无监测值时为“—”。"),
     ("区间指标", "出生人口性别比等以落在区间内为好的指标没有改善方向，不计算改善幅度。"),
     ("单位不一致", "规划印刷的单位与指标目录单位不一致（标注“※”）时，照录规划数值，"
                   "不参与各规划之间改善幅度的比较。"),
-    ("最大年均改善", "对各规划共有的指标，比较可计算的年均改善幅度，列出数值最大的规划；"
+    ("最大年均改善", "对各规划共有的指标，比较可计算的年均改善幅度，列出数值最大的规划（均不为正时不列）；"
                     "这只是规划目标本身的比较，不评价规划的优劣，也不反映执行情况。"),
     ("结论", "与单个规划的评价报告相同：按评价年份及以前的最新监测值判断（见“结论的含义”）。"),
 )
@@ -128,7 +129,7 @@ class Cell:
     ambition_pct: float | None  # % of the baseline
     ambition_per_year: float | None
     ambition_note: str | None  # why there is no ambition
-    latest_value: float | None
+    latest_value: float | None  # the newest observation after the base year
     latest_year: int | None
     verdict: str
     most_ambitious: bool = False  # largest improvement per year among the plans (shared rows)
@@ -182,6 +183,12 @@ class Comparison:
     def excluded(self) -> list[tuple[ComparedPlan, ExcludedTarget]]:
         """Every plan's targets without a row of their own, plan by plan."""
         return [(p, e) for p in self.plans for e in p.excluded]
+
+    def observed_baselines(self) -> list[tuple[ComparedPlan, ComparisonRow, Cell]]:
+        """The cells whose baseline is the region's observation (the plan prints none)."""
+        return [(p, row, c) for row in self.rows
+                for p, c in zip(self.plans, row.cells, strict=True)
+                if c is not None and c.baseline_from == "observation"]
 
     def shared_rows(self) -> list[ComparisonRow]:
         return [r for r in self.rows if r.shared]
@@ -294,14 +301,11 @@ def build_comparison(session: Session, plan_ids, year: int | None = None, *,
 def _labels(plans) -> list[str]:
     """The region's name; with the period where two plans share a region; with the plan
     id where they share the period as well."""
-    labels = [p.region.name for p in plans]
-    for k, plan in enumerate(plans):
-        if labels.count(plan.region.name) > 1:
-            labels[k] = f"{plan.region.name}（{plan.period_start}—{plan.period_end}）"
-    for k, plan in enumerate(plans):
-        if labels.count(labels[k]) > 1:
-            labels[k] = f"{labels[k]}#{plan.id}"
-    return labels
+    names = [p.region.name for p in plans]
+    labels = [f"{p.region.name}（{p.period_start}—{p.period_end}）" if names.count(p.region.name) > 1
+              else p.region.name for p in plans]
+    return [f"{label}#{p.id}" if labels.count(label) > 1 else label
+            for label, p in zip(labels, plans, strict=True)]
 
 
 def _excluded(target, reason: str) -> ExcludedTarget:
@@ -336,13 +340,16 @@ def _cell(plan, target, evaluated, observed: dict) -> Cell:
         per_year = (_clean(ambition / (target_year - base_year)) if target_year > base_year
                     else None)
     ev = evaluated
+    # the newest value after the base year: the base-year value is the baseline itself
+    progress = ev.latest_year is not None and ev.latest_year > base_year
     return Cell(
         target_id=target.id, name=target.name, unit=target.unit, unit_note=target.unit_note,
         attribute=target.attribute, target_text=target.target_text, rule=ev.rule,
         baseline=baseline, base_year=base_year, baseline_from=baseline_from,
         baseline_source=source, threshold=threshold, target_year=target_year, ambition=ambition,
         ambition_pct=pct, ambition_per_year=per_year, ambition_note=note,
-        latest_value=ev.latest_value, latest_year=ev.latest_year, verdict=ev.verdict)
+        latest_value=ev.latest_value if progress else None,
+        latest_year=ev.latest_year if progress else None, verdict=ev.verdict)
 
 
 def _target_figure(rule: Rule, baseline: float | None, target_year: int) -> float | None:
@@ -414,13 +421,11 @@ def latest_text(c: Cell) -> str:
 
 
 def ambition_text(c: Cell, unit: str) -> str:
-    """"+0.31岁（+0.4%），年均 +0.062" or "—（缺基期值）"."""
+    """"+0.31岁（+0.4%）" or "—（缺基期值）"."""
     if c.ambition is None:
         return f"{UNSET}（{c.ambition_note}）"
     pct = f"（{percent(c.ambition_pct)}）" if c.ambition_pct is not None else ""
-    per_year = (f"，年均 {signed(c.ambition_per_year, 3)}" if c.ambition_per_year is not None
-                else "")
-    return f"{amount(c.ambition, unit)}{pct}{per_year}"
+    return f"{amount(c.ambition, unit)}{pct}"
 
 
 def target_text(c: Cell) -> str:
@@ -459,7 +464,7 @@ def render_comparison_html(comparison: Comparison) -> str:
     from healthplan.reports.html import _ENVIRONMENT
 
     return _ENVIRONMENT.get_template("comparison.html").render(
-        c=comparison, num=format_number, signed=signed, percent=percent,
+        c=comparison, num=format_number, signed=signed, amount=amount, percent=percent,
         baseline_text=baseline_text, latest_text=latest_text, target_text=target_text,
         plan_heading=plan_heading, unit=_unit, definition=AMBITION_DEFINITION,
         example=AMBITION_EXAMPLE, notes=AMBITION_NOTES,
@@ -538,8 +543,12 @@ def _compare_sheet(sheet, comparison: Comparison) -> None:
     thin = Side(style="thin", color="A0A0A0")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for col in range(1, n_fixed + 1):
+        top = sheet.cell(groups, col, columns[col - 1][0])
+        top.font = Font(size=excel.FONT_SIZE, bold=True)
+        top.fill = PatternFill("solid", fgColor=excel.HEADER_FILL)
+        top.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        top.border = border
         sheet.merge_cells(start_row=groups, start_column=col, end_row=header, end_column=col)
-        sheet.cell(groups, col).value = columns[col - 1][0]
     for k, plan in enumerate(comparison.plans):
         first = n_fixed + k * n_plan + 1
         sheet.merge_cells(start_row=groups, start_column=first, end_row=groups,
@@ -699,6 +708,7 @@ def build_comparison_document(comparison: Comparison):
     table = w._table(document, header, rows, widths=[first, name, *[per_plan] * len(comparison.plans)])
     size = Pt(9) if len(comparison.plans) > 3 else Pt(10)
     for table_row in table.rows:
+        _cant_split(table_row)
         for cell in table_row.cells:
             for paragraph in cell.paragraphs:
                 for run in paragraph.runs:
@@ -721,6 +731,14 @@ def build_comparison_document(comparison: Comparison):
             [p.label, f"{e.name}（{e.unit}）" if e.unit else e.name, e.target_text or UNSET, e.reason]
             for p, e in excluded], widths=[2.4, 6.0, 2.4, 4.8])
 
+    observed = comparison.observed_baselines()
+    if observed:
+        w._heading(document, "五、取自监测值的基期值")
+        w._para(document, f"以下 {len(observed)} 项指标规划未列基期值，对比表中的基期值取自该地区基期年份的监测值：")
+        w._table(document, ["规划", "指标", "基期值", "来源"], [
+            [p.label, row.name, baseline_text(c), c.baseline_source or UNSET]
+            for p, row, c in observed], widths=[2.0, 4.2, 2.8, 6.6])
+
     w._heading(document, "附：说明")
     w._para(document, AMBITION_DEFINITION)
     w._para(document, AMBITION_EXAMPLE)
@@ -735,9 +753,16 @@ def _word_cell(c: Cell | None, unit: str) -> str:
         return UNSET
     attribute = f"（{c.attribute}）" if c.attribute else ""
     most = "▲" if c.most_ambitious else ""
-    return "\n".join([
-        f"目标 {target_text(c)}{attribute}",
-        f"基期 {baseline_text(c)}",
-        f"改善 {ambition_text(c, unit)}{most}",
-        f"最新 {latest_text(c)}；{c.verdict_cn}",
-    ])
+    lines = [f"目标 {target_text(c)}{attribute}", f"基期 {baseline_text(c)}",
+             f"改善 {ambition_text(c, unit)}"]
+    if c.ambition_per_year is not None:
+        lines.append(f"年均 {amount(c.ambition_per_year, unit, 3)}{most}")
+    lines.append(f"最新 {latest_text(c)}；{c.verdict_cn}")
+    return "\n".join(lines)
+
+
+def _cant_split(row) -> None:
+    """Keep a table row on one page (a plan's cell is read as a whole)."""
+    from docx.oxml import OxmlElement
+
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
