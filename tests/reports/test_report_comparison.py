@@ -10,7 +10,6 @@ from docx import Document
 from openpyxl import load_workbook
 
 from cli_helpers import assert_bad_input, run_cli
-from healthplan.demo import build_demo
 from healthplan.reports.comparison import (
     COMPARE,
     EXCLUDED,
@@ -23,16 +22,6 @@ from healthplan.reports.content import ReportError
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 SAMPLES = [2, 3, 4, 5, 6]  # the five 十四五 sample plans
-
-
-@pytest.fixture
-def demo(db_url):
-    from healthplan.store.database import open_database
-
-    db = open_database(db_url)
-    build_demo(db, None)
-    yield db
-    db.close()
 
 
 def _row(comparison, indicator_id):

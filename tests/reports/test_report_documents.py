@@ -8,20 +8,8 @@ import pytest
 from docx import Document
 
 from cli_helpers import assert_bad_input, run_cli
-from healthplan.demo import build_demo
 from healthplan.reports import write_report
 from healthplan.reports.content import ReportError, build_report
-
-
-@pytest.fixture
-def demo(db_url):
-    from healthplan.store.database import open_database
-
-    db = open_database(db_url)
-    build_demo(db, None)
-    yield db
-    db.close()
-
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 

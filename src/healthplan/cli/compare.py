@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from healthplan.cli import app, bad_input, open_db
-
-
-class CompareFormat(StrEnum):
-    html = "html"
-    xlsx = "xlsx"
-    docx = "docx"
+from healthplan.cli.reports import ReportFormat
 
 
 @app.command()
 def compare(
     plans: list[int] = typer.Option(..., "--plan", help="规划 ID，至少两个：--plan 2 --plan 3（healthplan plans 列出）"),
     year: int = typer.Option(None, "--year", help="最新值和结论的评价年份；默认：各规划最近有数据的年份"),
-    format: CompareFormat = typer.Option(CompareFormat.html, "--format", "-f", help="html、xlsx 或 docx"),
+    format: ReportFormat = typer.Option(ReportFormat.html, "--format", "-f", help="html、xlsx 或 docx"),
     out: Path = typer.Option(None, "--out", "-o", help="输出文件；默认在当前目录按所比规划的地区命名"),
 ) -> None:
     """对比多个规划的主要指标：目标值、基期值、规划改善幅度（较基期）、最新值和结论，
