@@ -55,6 +55,7 @@ def test_report_command(db_url, tmp_path):
     result = run_cli("--db", db_url, "report", "--plan", "1", "--kind", "final", "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert "已达到 19" in result.stdout and out.exists()
+    assert out.stat().st_mode & 0o044  # readable by others, as any saved document
     assert_bad_input(run_cli("--db", db_url, "report", "--plan", "99", "-o", str(tmp_path / "x.docx")),
                      "规划 99 不存在")
     assert_bad_input(run_cli("--db", db_url, "report", "--plan", "2", "--year", "2040",

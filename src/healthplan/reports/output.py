@@ -25,6 +25,10 @@ def write_atomically(path: str | Path, data: bytes) -> Path:
     try:
         with os.fdopen(handle, "wb") as f:
             f.write(data)
+        # mkstemp makes the file private (0600); a report is an ordinary file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
