@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__import__("os").environ.get("HEALTHPLAN_SHARED", REPO.parent / "shared"))
+SHARED = Path(os.environ.get("HEALTHPLAN_SHARED", REPO.parent / "shared"))
 NO_SHARED = "../shared (sample plans and gold transcriptions) not found beside the repository"
 
 
@@ -54,7 +55,7 @@ def write_text(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") ->
 # each test gets a schema of its own, dropped afterwards. Without a server those tests
 # skip with the reason, unless HEALTHPLAN_REQUIRE_POSTGRES is set (as .ci/run does).
 
-POSTGRES_URL = __import__("os").environ.get(
+POSTGRES_URL = os.environ.get(
     "HEALTHPLAN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -74,8 +75,6 @@ def postgres_problem() -> str | None:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> str:
-    import os
-
     problem = postgres_problem()
     if problem:
         if os.environ.get("HEALTHPLAN_REQUIRE_POSTGRES"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from enum import StrEnum
 from pathlib import Path
 
@@ -210,11 +211,11 @@ def demo() -> None:
     from rich.progress import Progress
 
     from healthplan.demo import build_demo
-    from healthplan.store.database import default_sqlite_path
+    from healthplan.store.database import ENV_URL, default_sqlite_path
     from healthplan.store.evaluation import evaluate_stored_plan
 
     url = options.db
-    if url is None and not __import__("os").environ.get("HEALTHPLAN_DATABASE_URL"):
+    if url is None and not os.environ.get(ENV_URL):
         # A database of its own, rebuilt each time, so the demo never mixes with real data.
         path = default_sqlite_path().with_name("demo.sqlite3")
         for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):

@@ -16,7 +16,7 @@ from healthplan.evaluate import VERDICT_CN, Evaluation, evaluate_plan
 from healthplan.extract.model import IndicatorRow
 from healthplan.store.models import Observation, Plan, Region
 from healthplan.store.observations import current_series
-from healthplan.store.plans import child_plans
+from healthplan.store.plans import child_plans, superseded_ids
 from healthplan.store.regions import nation
 from healthplan.targets import Rule
 
@@ -183,10 +183,6 @@ def _benchmark(by_year: dict[int, Observation] | None, year: int) -> Benchmark |
     return Benchmark(obs.year, obs.value, obs.source)
 
 
-def indicator_name(indicator_id: str | None) -> str:
-    return catalog.get(indicator_id).name if indicator_id else ""
-
-
 # --------------------------------------------------------------------------- many plans at once
 
 
@@ -208,8 +204,7 @@ def evaluate_all_plans(session: Session, year: int, plan_ids=None) -> dict[int, 
     from healthplan.store.models import Target
 
     plans = {p.id: p for p in session.scalars(select(Plan))}
-    superseded = {p.supersedes_id for p in plans.values() if p.supersedes_id}
-    wanted = set(plans) - superseded if plan_ids is None else set(plan_ids)
+    wanted = set(plans) - superseded_ids(session) if plan_ids is None else set(plan_ids)
     targets = list(session.execute(
         select(Target.id, Target.plan_id, Target.indicator_id, Target.rule, Target.baseline_value,
                Target.baseline_year, Target.target_year)

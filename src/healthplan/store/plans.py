@@ -332,8 +332,13 @@ def link_parents(session: Session) -> None:
             plan.parent_id = new_id
 
 
+def superseded_ids(session: Session) -> set[int]:
+    """Ids of the plans that a revised document has replaced."""
+    return set(session.scalars(select(Plan.supersedes_id).where(Plan.supersedes_id.is_not(None))))
+
+
 def child_plans(session: Session, plan: Plan) -> list[Plan]:
     """Plans directly under ``plan`` (current revisions only)."""
-    children = list(session.scalars(select(Plan).where(Plan.parent_id == plan.id).order_by(Plan.id)))
-    superseded = {p.supersedes_id for p in session.scalars(select(Plan)) if p.supersedes_id}
+    children = session.scalars(select(Plan).where(Plan.parent_id == plan.id).order_by(Plan.id))
+    superseded = superseded_ids(session)
     return [p for p in children if p.id not in superseded]
