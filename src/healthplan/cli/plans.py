@@ -147,6 +147,7 @@ def evaluate(
 
 def print_evaluation(out: Console, result, *, explanations: bool) -> None:
     from healthplan.evaluate import VERDICT_CN
+    from healthplan.targets import _display_unit
 
     plan = result.plan
     status = "（征求意见稿）" if plan.status == "draft" else ""
@@ -161,7 +162,8 @@ def print_evaluation(out: Console, result, *, explanations: bool) -> None:
         if t.binding_shortfall:
             verdict += " [bold red]![/]"
         # The unit goes with a figure ("≥83.5 岁"), not with words ("同比例提高").
-        target = f"{t.target} {t.unit}" if any(ch.isdigit() for ch in t.target) else t.target
+        unit = _display_unit(t.unit)  # "1/10万" → "/10万", as the reports print it
+        target = f"{t.target} {unit}" if any(ch.isdigit() for ch in t.target) else t.target
         table.add_row(str(k), t.name, t.attribute, target.strip(), latest, bench, verdict)
     out.print(table)
     counts = "，".join(f"{VERDICT_CN[v]} {n}" for v, n in sorted(result.counts().items(),
