@@ -69,9 +69,10 @@ def build_demo(db: Database, user_id: int | None,
     result = DemoResult()
     for path in sample_paths():
         step(f"读取并载入 {path.name}")
-        extracted = extract_plan(read_document(str(path)))
+        document = read_document(str(path))
+        extracted = extract_plan(document)
         with db.session() as session:
-            result.plans.extend(load_plan(session, extracted, user_id=user_id))
+            result.plans.extend(load_plan(session, extracted, user_id=user_id, document=document))
     step("录入全国统计公报数据")
     result.national_added = record_national_figures(db, user_id)
     return result

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from healthplan.cli import EXIT_BAD_INPUT, app, fail_line
-from healthplan.documents import DocumentError, read_document
+from healthplan.documents import Document, DocumentError, read_document
 from healthplan.extract import ExtractedPlan, extract_plan
 
 
@@ -21,8 +21,16 @@ class IngestFormat(StrEnum):
 
 def read_plan(path: str) -> ExtractedPlan | None:
     """Read and extract one plan; on bad input print one line and return None."""
+    read = read_document_and_plan(path)
+    return read[1] if read else None
+
+
+def read_document_and_plan(path: str) -> tuple[Document, ExtractedPlan] | None:
+    """The document as read and the plan extracted from it; on bad input print one line
+    and return None."""
     try:
-        return extract_plan(read_document(path))
+        document = read_document(path)
+        return document, extract_plan(document)
     except DocumentError as exc:
         fail_line(exc.path, exc.problem)
     except Exception as exc:  # a reader bug must still not show the user a traceback

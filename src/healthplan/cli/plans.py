@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from healthplan.cli import EXIT_BAD_INPUT, app, bad_input, open_db, options, user_id
-from healthplan.cli.ingest import read_plan
+from healthplan.cli.ingest import read_document_and_plan
 
 VERDICT_STYLE = {
     "achieved": "green", "on_track": "green", "at_risk": "yellow", "off_track": "red",
@@ -34,14 +34,16 @@ def load(
     """读取规划文件并存入数据库，输出规划 ID。同一文件重复载入不会重复存储；修订稿与原稿并存并列出变化。"""
     from healthplan.store.plans import PlanLoadError, load_plan
 
-    extracted = read_plan(str(file))
-    if extracted is None:
+    read = read_document_and_plan(str(file))
+    if read is None:
         raise typer.Exit(EXIT_BAD_INPUT)
+    document, extracted = read
     db = open_db(quiet=quiet)
     uid = user_id(db)
     try:
         with db.session() as session:
-            stored = load_plan(session, extracted, region_text=region, user_id=uid)
+            stored = load_plan(session, extracted, region_text=region, user_id=uid,
+                               document=document)
             lines = [str(stored[-1].plan.id)] if quiet else [describe_stored(s) for s in stored]
     except PlanLoadError as exc:
         raise bad_input(str(exc)) from None

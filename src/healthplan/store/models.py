@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -60,8 +61,15 @@ class Region(Base):
         return f"Region({self.code} {self.name})"
 
 
+ROLES = ("admin", "planner", "clerk", "viewer")
+
+
 class User(Base):
-    """Who loads plans and records observations. Roles are enforced by the web layer."""
+    """Who loads plans and records observations. Roles are enforced by the web layer.
+
+    A user without ``password_hash`` (one the CLI created from a login name) cannot log
+    in to the web application.
+    """
 
     __tablename__ = "users"
 
@@ -71,6 +79,26 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), default="clerk")
     region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    region: Mapped[Region | None] = relationship()
+
+
+class ApiToken(Base):
+    """A bearer token for the REST API; only its SHA-256 is stored."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
 
 
 class Plan(Base):
@@ -181,6 +209,54 @@ class Commitment(Base):
     comparator: Mapped[str] = mapped_column(String(10))
     year: Mapped[int | None] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
+
+
+class DocumentLine(Base):
+    """One line of a loaded plan document, as read, with its place in the outline.
+
+    Stored once per document (by its SHA-256), so the plan text can be shown, searched and
+    audited after the file is gone; ``cells`` keeps a real table row's cells so the
+    document can be read again exactly as the reader produced it.
+    """
+
+    __tablename__ = "document_lines"
+    __table_args__ = (UniqueConstraint("source_sha256", "line"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    line: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    page: Mapped[int | None] = mapped_column(Integer)
+    cells: Mapped[list | None] = mapped_column(JSON)
+    table_index: Mapped[int | None] = mapped_column(Integer)
+    outline_path: Mapped[str] = mapped_column(String(500), default="")  # 第四章 › 三、 › （四）
+    section: Mapped[str] = mapped_column(String(20), default="body")  # heading/body/table/project
+
+
+class ProgressEntry(Base):
+    """One version of what is known of a tracked commitment or 专栏 project in a year.
+
+    Versioned like observations: a correction is version n + 1 with its reason; the newest
+    version is current. ``value`` holds a measured figure for a quantitative commitment;
+    ``status`` the state of a project (not_started / in_progress / completed).
+    """
+
+    __tablename__ = "progress_entries"
+    __table_args__ = (UniqueConstraint("item_type", "item_id", "year", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    item_type: Mapped[str] = mapped_column(String(20))  # commitment / project
+    item_id: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    value: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20), default="")
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
 
 
 class ImportBatch(Base):

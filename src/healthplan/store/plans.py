@@ -23,8 +23,10 @@ from sqlalchemy.orm import Session
 
 from healthplan import catalog
 from healthplan.catalog import normalise_name, unit_factor
+from healthplan.documents.model import Document
 from healthplan.extract import ExtractedPlan
 from healthplan.extract.model import IndicatorRow, IndicatorTable
+from healthplan.store.documents import store_document
 from healthplan.store.models import Commitment, Plan, Project, Region, Target
 from healthplan.store.observations import NewObservation, current_observations, record
 from healthplan.store.regions import ancestors, find_region
@@ -47,9 +49,10 @@ class StoredPlan:
 
 
 def load_plan(session: Session, extracted: ExtractedPlan, *, region_text: str | None = None,
-              user_id: int | None = None) -> list[StoredPlan]:
+              user_id: int | None = None, document: Document | None = None) -> list[StoredPlan]:
     """Store ``extracted`` (the previous plan rebuilt from a completion table first, then
-    the document's own plan). Raises PlanLoadError for a document that cannot be a plan."""
+    the document's own plan), and ``document``'s text when given. Raises PlanLoadError for
+    a document that cannot be a plan."""
     info = extracted.document
     name = info.path.rsplit("/", 1)[-1]
     if not any(t.kind == "plan" and t.rows for t in extracted.indicator_tables):
@@ -62,6 +65,8 @@ def load_plan(session: Session, extracted: ExtractedPlan, *, region_text: str | 
         if table.kind == "completion" and table.period is not None and table.rows:
             stored.append(_store_completion_plan(session, extracted, table, region, user_id))
     stored.append(_store_document_plan(session, extracted, region, user_id))
+    if document is not None:
+        store_document(session, document, extracted)
     link_parents(session)
     return stored
 
