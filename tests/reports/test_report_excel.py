@@ -44,7 +44,7 @@ def test_final_report_of_plan_1(reports, tmp_path):
     path = write_report_xlsx(report, tmp_path / "终期评估.xlsx")
     assert path == tmp_path / "终期评估.xlsx"
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["指标评价", "监测数据", "数据来源", "说明"]
+    assert book.sheetnames == ["指标评价", "监测数据", "承诺与专栏", "数据来源", "说明"]
 
     sheet = book["指标评价"]
     assert sheet["A1"].value == report.report_title

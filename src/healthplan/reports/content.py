@@ -9,13 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from healthplan.evaluate import VERDICT_CN, VERDICT_DEFINITIONS
-from healthplan.store.evaluation import evaluate_stored_plan, get_plan
-from healthplan.store.models import Plan
-from healthplan.store.observations import history
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from healthplan.store.models import Plan
+
+# The database layer (SQLAlchemy, the models) is imported when build_report runs: the
+# report's data classes stay cheap to import for the chart workers that receive them
+# (charts.py), which start while the command is still importing the database layer.
 
 KINDS = {"annual": "年度监测报告", "midterm": "中期评估报告", "final": "终期评估报告"}
 VERDICT_ORDER = ("achieved", "on_track", "at_risk", "off_track", "not_achieved", "no_data",
@@ -86,11 +91,37 @@ class IndicatorSection:
 
 
 @dataclass
+class Progress:
+    """A tracked item's latest recorded progress up to the report year and its verdict
+    (store.progress.tracked_items); ``latest`` None when nothing is recorded."""
+
+    rule: str
+    verdict: str
+    explanation: str
+    latest: str | None = None  # "2024年：11.5分钟" / "2024年：推进中"
+    source: str | None = None
+    evidence: str | None = None
+
+    @property
+    def verdict_cn(self) -> str:
+        return VERDICT_CN[self.verdict]
+
+    def summary(self) -> str:
+        """The progress in one line for a table cell, or a placeholder's text."""
+        if self.latest is None:
+            return str(Placeholder("落实情况（尚无进展记录）"))
+        evidence = f"；佐证：{self.evidence}" if self.evidence else ""
+        return f"{self.latest}（来源：{self.source}{evidence}）"
+
+
+@dataclass
 class ProjectSection:
     number: int | None
     title: str | None
     text: str
     assessment: Placeholder
+    progress: Progress | None = None
+    position: int = 0  # in the plan: `healthplan track record --project N`
 
 
 @dataclass
@@ -99,6 +130,8 @@ class CommitmentItem:
     text: str
     sentence: str
     year: int | None
+    progress: Progress | None = None
+    position: int = 0  # in the plan: `healthplan track record --commitment N`
 
 
 @dataclass
@@ -153,6 +186,17 @@ class Report:
                     names.append(label)
         return sorted(used.items())
 
+    def tracked_sources(self) -> list[tuple[str, list[str]]]:
+        """The sources of recorded progress of commitments and projects, with the items."""
+        used: dict[str, list[str]] = {}
+        items = [(f"承诺{c.position}", c.progress) for c in self.commitments]
+        items += [(f"专栏{p.number}" if p.number else f"专栏（第{p.position}个）", p.progress)
+                  for p in self.projects]
+        for label, progress in items:
+            if progress is not None and progress.source:
+                used.setdefault(progress.source, []).append(label)
+        return sorted(used.items())
+
     def summary_sentence(self) -> str:
         """One factual sentence on the verdicts, for the summary (no judgement added)."""
         counts = self.counts()
@@ -176,6 +220,8 @@ def default_year(plan: Plan, kind: str, data_year: int) -> int:
 
 def build_report(session: Session, plan_id: int, kind: str, year: int | None = None,
                  *, today: date | None = None) -> Report:
+    from healthplan.store.evaluation import evaluate_stored_plan, get_plan
+
     if kind not in KINDS:
         raise ReportError(f"报告类型应为 annual、midterm 或 final，而不是 {kind!r}")
     try:
@@ -211,10 +257,18 @@ def build_report(session: Session, plan_id: int, kind: str, year: int | None = N
             benchmark=(Point(t.benchmark.year, t.benchmark.value, t.benchmark.source)
                        if t.benchmark else None),
         ))
+    from healthplan.store.progress import tracked_items
+
+    tracked = {(t.kind, t.number): Progress(t.rule, t.verdict, t.explanation, t.latest_text,
+                                            t.source, t.evidence)
+               for t in tracked_items(session, plan.id, year)}
     projects = [ProjectSection(p.number or p.inferred_number, p.title, p.text,
-                               Placeholder(f"专栏{p.number or p.inferred_number or ''}实施进展"))
+                               Placeholder(f"专栏{p.number or p.inferred_number or ''}实施进展"),
+                               tracked.get(("project", p.position)), p.position)
                 for p in plan.projects]
-    commitments = [CommitmentItem(c.subject, c.text, c.sentence, c.year) for c in plan.commitments]
+    commitments = [CommitmentItem(c.subject, c.text, c.sentence, c.year,
+                                  tracked.get(("commitment", c.position)), c.position)
+                   for c in plan.commitments]
     return Report(
         kind=kind, year=year, plan_id=plan.id, title=plan.title, region=plan.region.name,
         region_code=plan.region.code, period=(plan.period_start, plan.period_end),
@@ -229,6 +283,8 @@ def build_report(session: Session, plan_id: int, kind: str, year: int | None = N
 
 
 def _points(session: Session, region_id: int, indicator_id: str | None, year: int) -> list[Point]:
+    from healthplan.store.observations import history
+
     if not indicator_id:
         return []
     current: dict[int, Point] = {}

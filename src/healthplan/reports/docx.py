@@ -9,6 +9,8 @@ substitutes its own CJK fonts. Text the system cannot know is a marked placehold
 from __future__ import annotations
 
 import io
+from copy import deepcopy
+from functools import lru_cache
 from pathlib import Path
 
 from docx import Document
@@ -18,6 +20,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
+from docx.text.run import Run
 
 from healthplan.reports.content import (
     KINDS,
@@ -44,22 +48,37 @@ def write_report_docx(report: Report, path: str | Path, *, charts: bool = True) 
 
 
 def build_document(report: Report, *, charts: bool = True):
-    document = Document()
-    _page_setup(document)
-    _styles(document)
-    _title_page(document, report)
-    chapters = [
-        ("总体情况", _overview),
-        ("主要指标监测结果", _indicator_table),
-        ("逐项指标分析", lambda d, r: _indicator_sections(d, r, charts)),
-        ("重点项目（专栏）实施情况", _projects),
-        ("量化承诺落实情况", _commitments),
-        ("存在的问题与下一步工作", _next_steps),
-    ]
-    for k, (title, write) in enumerate(chapters):
-        _heading(document, f"{cn_number(k + 1)}、{title}")
-        write(document, report)
-    _annex(document, report)
+    # The charts are drawn (by other processes, where there are several cores) while the
+    # text is laid out; each goes into the run kept for it once all of the text is there.
+    job = None
+    if charts and report.indicators:
+        from healthplan.reports.charts import start_charts
+
+        job = start_charts(report.indicators, year=report.year, fmt="png")
+    picture_runs: list = []
+    try:
+        document = Document()
+        _page_setup(document)
+        _styles(document)
+        _title_page(document, report)
+        chapters = [
+            ("总体情况", _overview),
+            ("主要指标监测结果", _indicator_table),
+            ("逐项指标分析", lambda d, r: _indicator_sections(d, r, charts, picture_runs)),
+            ("重点项目（专栏）实施情况", _projects),
+            ("量化承诺落实情况", _commitments),
+            ("存在的问题与下一步工作", _next_steps),
+        ]
+        for k, (title, write) in enumerate(chapters):
+            _heading(document, f"{cn_number(k + 1)}、{title}")
+            write(document, report)
+        _annex(document, report)
+        if job is not None:
+            for run, image in zip(picture_runs, job.result(), strict=True):
+                run.add_picture(io.BytesIO(image), width=Cm(15))
+    finally:
+        if job is not None:
+            job.cancel()
     return document
 
 
@@ -104,12 +123,27 @@ def _styles(document) -> None:
 
 
 def _font(run, name: str, size, *, bold: bool = False, colour=None) -> None:
+    if run._r.rPr is None:  # a new run: a copy of the properties made once (python-docx is slow)
+        run._r.insert(0, deepcopy(_run_properties(name, size, bold, colour)))
+        return
+    _set_font(run, name, size, bold=bold, colour=colour)
+
+
+def _set_font(run, name: str, size, *, bold: bool = False, colour=None) -> None:
     run.font.name = name
     run.font.size = size
     run.font.bold = bold
     run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
     if colour is not None:
         run.font.color.rgb = colour
+
+
+@lru_cache(maxsize=64)
+def _run_properties(name: str, size, bold: bool, colour):
+    """The <w:rPr> that _set_font gives a new run (copied, never inserted itself)."""
+    run = Run(OxmlElement("w:r"), None)
+    _set_font(run, name, size, bold=bold, colour=colour)
+    return run._r.rPr
 
 
 def _run(paragraph, text: str, font: str = BODY_FONT, size=SIZE_BODY, **kw):
@@ -216,24 +250,18 @@ def _indicator_table(document, report: Report) -> None:
            rows, widths=[1.2, 3.9, 1.5, 1.2, 1.5, 1.7, 1.6, 1.5, 1.5])
 
 
-def _indicator_sections(document, report: Report, charts: bool) -> None:
-    images = []
-    if charts:
-        from healthplan.reports.charts import indicator_charts
-
-        images = indicator_charts(report.indicators, year=report.year, fmt="png")
+def _indicator_sections(document, report: Report, charts: bool, picture_runs: list) -> None:
     for k, s in enumerate(report.indicators):
         attribute = f"（{s.attribute}）" if s.attribute else ""
         _subheading(document, f"（{cn_number(k + 1)}）{s.name}{attribute}")
         _para(document, s.explanation)
         _para(document, data_sentence(s))
         if charts:
-            image = images[k]
             picture = document.add_paragraph()
             picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
             picture.paragraph_format.line_spacing = 1.0  # an exact spacing would clip it
             picture.paragraph_format.first_line_indent = Pt(0)
-            picture.add_run().add_picture(io.BytesIO(image), width=Cm(15))
+            picture_runs.append(picture.add_run())  # its chart goes in at the end
         if s.verdict in ("off_track", "at_risk", "not_achieved"):
             _placeholder(document, Placeholder(f"{s.name}未达预期的原因分析及措施"))
 
@@ -242,22 +270,37 @@ def _projects(document, report: Report) -> None:
     if not report.projects:
         _para(document, "规划未设重点项目专栏。")
         return
-    _para(document, f"规划共设重点项目专栏 {len(report.projects)} 个。各专栏的实施进展须由编写人根据"
-                    "项目台账填写；系统不掌握项目实施数据。")
+    recorded = sum(1 for p in report.projects if p.progress and p.progress.latest)
+    _para(document, f"规划共设重点项目专栏 {len(report.projects)} 个，其中已记录实施进展 {recorded} 个"
+                    "（结论依据记录的项目状态判断）；未记录进展的专栏须由编写人根据项目台账填写。")
     for project in report.projects:
         name = f"专栏{project.number or ''}　{project.title or '（无标题）'}"
         _subheading(document, name)
-        _placeholder(document, project.assessment)
+        progress = project.progress
+        if progress is None or progress.latest is None:
+            _placeholder(document, project.assessment)
+            continue
+        _para(document, f"实施进展：{progress.summary()}。结论：{progress.verdict_cn}。"
+                        f"{progress.explanation}")
 
 
 def _commitments(document, report: Report) -> None:
     if not report.commitments:
         _para(document, "规划正文中未识别到量化承诺。")
         return
-    _para(document, f"规划正文中识别到量化承诺 {len(report.commitments)} 条，落实情况须由编写人核实填写：")
-    rows = [[str(k), c.text, str(c.year or "规划期末"), str(Placeholder("落实情况"))]
+    recorded = [c for c in report.commitments if c.progress and c.progress.latest]
+    _para(document, f"规划正文中识别到量化承诺 {len(report.commitments)} 条，其中已记录落实进展 "
+                    f"{len(recorded)} 条；未记录的落实情况须由编写人核实填写：")
+    rows = [[str(c.position or k), c.text, str(c.year or "规划期末"),
+             c.progress.rule if c.progress else "—",
+             c.progress.summary() if c.progress else str(Placeholder("落实情况")),
+             c.progress.verdict_cn if c.progress else "—"]
             for k, c in enumerate(report.commitments, start=1)]
-    _table(document, ["序号", "承诺", "时限", "落实情况"], rows, widths=[1.0, 8.6, 2.0, 4.0])
+    _table(document, ["序号", "承诺", "时限", "规则", "最新进展及来源", "结论"], rows,
+           widths=[1.0, 4.6, 1.4, 3.0, 3.8, 1.8])
+    for c in recorded:
+        assert c.progress is not None
+        _para(document, f"承诺{c.position}（{c.text}）：{c.progress.explanation}")
 
 
 def _next_steps(document, report: Report) -> None:
@@ -271,10 +314,13 @@ def _annex(document, report: Report) -> None:
     title = _para(document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     _run(title, "数据来源", TITLE_FONT, Pt(18))
     sources = report.sources()
-    if not sources:
+    tracked = report.tracked_sources()
+    if not sources and not tracked:
         _para(document, "本报告未使用监测数据。")
     for k, (source, names) in enumerate(sources, start=1):
         _para(document, f"{k}. {source}（{'、'.join(names)}）", size=Pt(12))
+    for k, (source, names) in enumerate(tracked, start=len(sources) + 1):
+        _para(document, f"{k}. {source}（{'、'.join(names)}的进展）", size=Pt(12))
     _para(document, f"报告类型：{KINDS[report.kind]}；规划来源文件：{report.source_name}；"
                     f"生成日期：{report.generated_on.isoformat()}。", size=Pt(12))
 
@@ -305,9 +351,20 @@ def _table(document, header: list[str], rows: list[list[str]], *, widths: list[f
 
 def _cell(cell, text: str, *, bold: bool = False, colour=None) -> None:
     paragraph = cell.paragraphs[0]
+    if paragraph._p.pPr is None:  # as below, copied from a paragraph formatted once
+        paragraph._p.insert(0, deepcopy(_cell_paragraph_properties()))
+    else:
+        paragraph.paragraph_format.first_line_indent = Pt(0)
+        paragraph.paragraph_format.line_spacing = 1.0
+    _run(paragraph, text, HEADING_FONT if bold else BODY_FONT, SIZE_TABLE, colour=colour)
+
+
+@lru_cache(maxsize=1)
+def _cell_paragraph_properties():
+    paragraph = Paragraph(OxmlElement("w:p"), None)
     paragraph.paragraph_format.first_line_indent = Pt(0)
     paragraph.paragraph_format.line_spacing = 1.0
-    _run(paragraph, text, HEADING_FONT if bold else BODY_FONT, SIZE_TABLE, colour=colour)
+    return paragraph._p.pPr
 
 
 def _repeat_header(row) -> None:

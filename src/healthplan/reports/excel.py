@@ -1,6 +1,6 @@
 """The Excel workbook of a report: the evaluation table, every figure used, the sources.
 
-Four sheets, each ready to print (A4 landscape, fitted to the page width, the header row
+Five sheets, each ready to print (A4 landscape, fitted to the page width, the header row
 repeated on every page, page numbers in the footer):
 
 * 指标评价 — one row per indicator: baseline, target, rule, latest value, verdict, gap,
@@ -8,7 +8,9 @@ repeated on every page, page numbers in the footer):
   coloured by verdict; binding (约束性) indicators behind their target are shaded.
 * 监测数据 — every observation the report used (current versions, up to the report
   year), and the national figures marked 全国, each with its source.
-* 数据来源 — the annex: each source and the indicators it gave figures for.
+* 承诺与专栏 — every tracked commitment and 专栏 project: rule, latest recorded progress
+  and its source, verdict and explanation; a placeholder where nothing is recorded.
+* 数据来源 — the annex: each source and the indicators (or tracked items) it gave figures for.
 * 说明 — what the report is, what each verdict means, and how to read the workbook.
 
 Nothing is written until the whole workbook is made; it then goes to a temporary file in
@@ -22,11 +24,18 @@ import io
 import math
 from pathlib import Path
 
-from healthplan.reports.content import VERDICT_ORDER, VERDICT_TEXT, IndicatorSection, Report
+from healthplan.reports.content import (
+    VERDICT_ORDER,
+    VERDICT_TEXT,
+    IndicatorSection,
+    Placeholder,
+    Report,
+)
 from healthplan.reports.output import write_atomically
 from healthplan.targets import _fmt
 
 EVALUATION, OBSERVATIONS, SOURCES, NOTES = "指标评价", "监测数据", "数据来源", "说明"
+TRACKED = "承诺与专栏"
 
 # (header, width in Excel character units)
 EVALUATION_COLUMNS = (
@@ -39,6 +48,10 @@ OBSERVATION_COLUMNS = (
     ("版本", 5), ("来源", 70),
 )
 SOURCE_COLUMNS = (("序号", 5), ("数据来源", 60), ("涉及指标", 80))
+TRACKED_COLUMNS = (
+    ("序号", 5), ("类别", 8), ("编号", 8), ("内容", 36), ("时限", 8), ("规则", 24),
+    ("最新进展", 14), ("结论", 10), ("说明", 50), ("来源", 30),
+)
 
 # Verdict colours (fill, font): the greens, yellow and red of Excel's "good / neutral /
 # bad" cell styles, grey for no data, blue for a human judgement to record.
@@ -78,6 +91,7 @@ def build_workbook(report: Report):
     workbook.properties.subject = f"{report.region} {report.kind_cn}"
     _evaluation_sheet(workbook.active, report)
     _observations_sheet(workbook.create_sheet(OBSERVATIONS), report)
+    _tracked_sheet(workbook.create_sheet(TRACKED), report)
     _sources_sheet(workbook.create_sheet(SOURCES), report)
     _notes_sheet(workbook.create_sheet(NOTES), report)
     return workbook
@@ -141,9 +155,39 @@ def _observations_sheet(sheet, report: Report) -> None:
     _print_setup(sheet, 1)
 
 
+def _tracked_sheet(sheet, report: Report) -> None:
+    from openpyxl.styles import Font, PatternFill
+
+    items = [("承诺", f"承诺{c.position}", c.text, str(c.year or "规划期末"), c.progress)
+             for c in report.commitments]
+    items += [("专栏项目", f"专栏{p.number}" if p.number else f"第{p.position}个",
+               p.title or "（无标题）", str(report.period[1]), p.progress) for p in report.projects]
+    rows = []
+    for k, (kind, label, text, due, progress) in enumerate(items, start=1):
+        recorded = progress is not None and progress.latest is not None
+        rows.append([
+            k, kind, label, text, due, progress.rule if progress else "—",
+            progress.latest if recorded else str(Placeholder("落实情况（尚无进展记录）")),
+            progress.verdict_cn if progress else "—", progress.explanation if progress else "",
+            (progress.source or "") if recorded else "",
+        ])
+    _table(sheet, 1, TRACKED_COLUMNS, rows, formats={}, centred={1, 2, 3, 5, 8})
+    for k, (*_, progress) in enumerate(items):
+        r = 2 + k
+        if progress is None or progress.latest is None:
+            sheet.cell(r, 7).font = Font(size=FONT_SIZE, bold=True, color="C00000")
+        if progress is not None:
+            fill, font = VERDICT_COLOURS[progress.verdict]
+            sheet.cell(r, 8).fill = PatternFill("solid", fgColor=fill)
+            sheet.cell(r, 8).font = Font(size=FONT_SIZE, bold=True, color=font)
+    sheet.freeze_panes = "E2"
+    _print_setup(sheet, 1)
+
+
 def _sources_sheet(sheet, report: Report) -> None:
-    rows = [[k, source, "、".join(names)]
-            for k, (source, names) in enumerate(report.sources(), start=1)]
+    sources = report.sources() + [(source, [f"{name}的进展" for name in names])
+                                  for source, names in report.tracked_sources()]
+    rows = [[k, source, "、".join(names)] for k, (source, names) in enumerate(sources, start=1)]
     _table(sheet, 1, SOURCE_COLUMNS, rows, formats={}, centred={1})
     sheet.freeze_panes = "A2"
     _print_setup(sheet, 1)
