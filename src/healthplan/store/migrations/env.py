@@ -5,6 +5,7 @@ developer runs ``alembic`` by hand."""
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
+from healthplan.search import include_in_schema_comparison
 from healthplan.store.models import Base
 
 config = context.config
@@ -17,6 +18,7 @@ def run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # SQLite alters by copying tables
         compare_type=True,
+        include_name=include_in_schema_comparison,  # the search index has no model
     )
     with context.begin_transaction():
         context.run_migrations()
