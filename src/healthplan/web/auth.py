@@ -3,7 +3,13 @@ where a refusal is decided and logged."""
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+import time
+import weakref
+
 from fastapi import HTTPException, Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from healthplan.permissions import Action, Principal, allowed
@@ -12,20 +18,63 @@ from healthplan.store.users import audit, user_for_token
 
 SESSION_USER = "user_id"  # request.session key of the logged-in user
 SESSION_CSRF = "csrf"  # request.session key of the form token
+CSRF_HEADER = "x-csrf-token"  # API writes authenticated by the page session send it
 
 
 def principal_of(user: User) -> Principal:
     return Principal(user_id=user.id, name=user.name, role=user.role, region_id=user.region_id)
 
 
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return None
+
+
+TOKEN_CACHE_SECONDS = 10.0
+_TOKENS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine → {sha256: …}
+
+
+def principal_for_token(session: Session, token: str) -> Principal | None:
+    """The principal a bearer token belongs to. A valid token is remembered for
+    ``TOKEN_CACHE_SECONDS`` in this process (the dashboard's requests then need no query
+    for it), so a token revoked or a user disabled from another process stops working
+    within that time; revoking through the API forgets it at once."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    cache = _TOKENS.setdefault(_engine(session), {})
+    hit = cache.get(digest)
+    if hit is not None and hit[1] > time.monotonic():
+        return hit[0]
+    user = user_for_token(session, token)
+    if user is None:
+        cache.pop(digest, None)
+        return None
+    principal = principal_of(user)
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[digest] = (principal, time.monotonic() + TOKEN_CACHE_SECONDS)
+    return principal
+
+
+def forget_token(token: str) -> None:
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    for cache in list(_TOKENS.values()):
+        cache.pop(digest, None)
+
+
+def _engine(session):
+    bind = session.get_bind() if isinstance(session, Session) else session
+    return getattr(bind, "engine", bind)
+
+
 def current_principal(request: Request, session: Session) -> Principal | None:
     """The user behind ``Authorization: Bearer …``, else the page session; None if neither."""
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        user = user_for_token(session, header[7:].strip())
-        return principal_of(user) if user is not None else None
+    token = bearer_token(request)
+    if token is not None:
+        return principal_for_token(session, token) if token else None
     user_id = request.session.get(SESSION_USER) if "session" in request.scope else None
-    if user_id is None:
+    if not isinstance(user_id, int):
         return None
     user = session.get(User, user_id)
     if user is None or not user.active or not user.password_hash:
@@ -33,31 +82,110 @@ def current_principal(request: Request, session: Session) -> Principal | None:
     return principal_of(user)
 
 
+def csrf_token(request: Request) -> str:
+    """The page session's CSRF token (made on first use): forms post it as ``csrf``,
+    scripts calling the API with the session cookie send it as ``X-CSRF-Token``."""
+    token = request.session.get(SESSION_CSRF)
+    if not token:
+        token = request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
+    return token
+
+
+def check_csrf(request: Request, given: str | None) -> bool:
+    expected = request.session.get(SESSION_CSRF) if "session" in request.scope else None
+    return bool(expected) and bool(given) and secrets.compare_digest(str(expected), str(given))
+
+
+def api_principal(request: Request, session: Session, *, write: bool = False) -> Principal | None:
+    """The principal of an API request. A write authenticated by the page session (not a
+    token) must carry the session's CSRF token in ``X-CSRF-Token``, or it counts as not
+    logged in."""
+    principal = current_principal(request, session)
+    if (principal is not None and write and bearer_token(request) is None
+            and not check_csrf(request, request.headers.get(CSRF_HEADER))):
+        return None
+    return principal
+
+
 def region_path(session: Session, region_id: int | None) -> tuple[int, ...]:
     """Region ids from the nation down to ``region_id`` (inclusive)."""
+    if region_id is None:
+        return ()
+    return region_paths(session).get(region_id) or _walk(session, region_id)
+
+
+def _walk(session: Session, region_id: int) -> tuple[int, ...]:
     path: list[int] = []
     while region_id is not None:
         path.append(region_id)
-        region_id = session.get(Region, region_id).parent_id
+        region = session.get(Region, region_id)
+        region_id = region.parent_id if region is not None else None
     return tuple(reversed(path))
+
+
+_PATHS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def region_paths(session: Session) -> dict[int, tuple[int, ...]]:
+    """Every region's path, read once per engine through ``session`` (the GB/T 2260 list
+    does not change while the server runs; a region added later is walked in the
+    database)."""
+    bind = _engine(session)
+    paths = _PATHS.get(bind)
+    if paths is not None:
+        return paths
+    parents = dict(session.execute(select(Region.id, Region.parent_id)).all())
+    paths = {}
+
+    def path(region_id: int) -> tuple[int, ...]:
+        if region_id not in paths:
+            parent = parents.get(region_id)
+            paths[region_id] = (path(parent) if parent is not None else ()) + (region_id,)
+        return paths[region_id]
+
+    for region_id in parents:
+        path(region_id)
+    _PATHS[bind] = paths
+    return paths
+
+
+def subtree(session: Session, region_id: int) -> list[int]:
+    """Ids of ``region_id`` and every region below it."""
+    return [rid for rid, path in region_paths(session).items() if region_id in path]
+
+
+def may(session: Session, principal: Principal | None, action: Action,
+        region_id: int | None = None) -> bool:
+    """Whether ``principal`` may do ``action`` (no logging: for filtering lists)."""
+    return principal is not None and allowed(principal, action, region_path(session, region_id))
 
 
 def authorise(session: Session, principal: Principal | None, action: Action,
               region_id: int | None = None, *, what: str = "") -> Principal:
-    """``principal`` if allowed to do ``action`` on ``region_id``'s data; otherwise log
-    the refusal in the audit log (in its own commit, so it stays even though the request
-    changes nothing) and raise 401 (nobody logged in) or 403."""
+    """``principal`` if allowed to do ``action`` on ``region_id``'s data; otherwise roll
+    back ``session`` (so the request changes nothing), log the refusal in the audit log in
+    a transaction of its own (so it stays) and raise 401 (nobody logged in) or 403.
+
+    Works with a session inside ``db.session()``: after the refusal the caller's
+    transaction is finished and the exception ends its block."""
+    path = region_path(session, region_id)
+    if principal is not None and allowed(principal, action, path):
+        return principal
+    region = session.get(Region, region_id) if region_id is not None else None
+    region_name = region.name if region is not None else ""
+    bind = session.get_bind()
+    session.rollback()
+    who = f"{principal.name}（{principal.role}）" if principal else "未登录的请求"
+    summary = (f"拒绝 {who}{action.value}" + (f"：{region_name}" if region_name else "")
+               + (f"（{what}）" if what else ""))
+    if principal is not None or action is not Action.read:
+        with Session(bind) as log_session, log_session.begin():
+            audit(log_session, principal.user_id if principal else None, "denied",
+                  "permission", region_id, summary,
+                  {"action": action.value, "region_id": region_id, "what": what,
+                   "role": principal.role if principal else None})
     if principal is None:
         raise HTTPException(401, "未登录或令牌无效", headers={"WWW-Authenticate": "Bearer"})
-    path = region_path(session, region_id) if region_id is not None else ()
-    if allowed(principal, action, path):
-        return principal
-    session.rollback()
-    region = session.get(Region, region_id) if region_id is not None else None
-    audit(session, principal.user_id, "denied", "permission", region_id,
-          f"拒绝 {principal.name}（{principal.role}）{action.value}"
-          + (f"：{region.name}" if region else "") + (f"（{what}）" if what else ""),
-          {"action": action.value, "region_id": region_id, "what": what})
-    session.commit()
     raise HTTPException(403, f"无权限：{principal.name} 不能对"
-                        + (f"{region.name}的" if region else "") + "数据执行此操作")
+                        + (f"{region_name}的" if region_name else "") + "数据执行此操作")
+

@@ -1,0 +1,18 @@
+"""REST API under /api/v1 (JSON; errors as problem details, see ``web.errors``)."""
+
+from fastapi import APIRouter
+
+from healthplan.web.api import (
+    audit_log,
+    indicators,
+    observations,
+    plans,
+    regions,
+    search,
+    tokens,
+    tracking,
+)
+
+router = APIRouter()
+for module in (tokens, regions, plans, tracking, indicators, observations, search, audit_log):
+    router.include_router(module.router)
