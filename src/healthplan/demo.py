@@ -76,3 +76,46 @@ def build_demo(db: Database, user_id: int | None,
     step("录入全国统计公报数据")
     result.national_added = record_national_figures(db, user_id)
     return result
+
+
+# Accounts to try the web application on the demo database: one per role, in the sample
+# regions. Passwords are drawn afresh each time the demo database is built and printed
+# once; none is stored anywhere but as its hash.
+DEMO_ACCOUNTS = (
+    ("demo_admin", "admin", None, "示例管理员"),
+    ("demo_planner", "planner", "320200", "无锡市规划科（示例）"),
+    ("demo_clerk_jiangyin", "clerk", "320281", "江阴市统计员（示例）"),
+    ("demo_clerk_lianyungang", "clerk", "320700", "连云港市统计员（示例）"),
+    ("demo_viewer", "viewer", None, "只读用户（示例）"),
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    name: str
+    role: str
+    region: str  # name, "" for none
+    password: str
+
+
+def create_demo_accounts(db: Database) -> list[DemoAccount]:
+    """The accounts of DEMO_ACCOUNTS that are not there yet, with fresh passwords."""
+    import secrets
+
+    from sqlalchemy import select
+
+    from healthplan.store.models import Region, User
+    from healthplan.store.users import add_user
+
+    accounts = []
+    with db.session() as session:
+        for name, role, code, display in DEMO_ACCOUNTS:
+            region = session.scalar(select(Region).where(Region.code == code)) if code else None
+            if session.scalar(select(User.id).where(User.name == name,
+                                                    User.password_hash.is_not(None))):
+                continue  # a database given with --db that already has them: keep theirs
+            password = secrets.token_urlsafe(9)
+            add_user(session, name, password, role=role, display_name=display,
+                     region_id=region.id if region else None)
+            accounts.append(DemoAccount(name, role, region.name if region else "", password))
+    return accounts

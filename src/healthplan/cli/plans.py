@@ -6,13 +6,15 @@ import json
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from healthplan.cli import EXIT_BAD_INPUT, app, bad_input, open_db, options, user_id
 from healthplan.cli.ingest import read_document_and_plan
+
+if TYPE_CHECKING:  # rich is imported by the commands that print with it
+    from rich.console import Console
 
 VERDICT_STYLE = {
     "achieved": "green", "on_track": "green", "at_risk": "yellow", "off_track": "red",
@@ -21,6 +23,8 @@ VERDICT_STYLE = {
 
 
 def console() -> Console:
+    from rich.console import Console
+
     # Wide enough for the verdict table when stdout is a file or a pipe.
     return Console(soft_wrap=True, width=None if Console().is_terminal else 120)
 
@@ -148,6 +152,8 @@ def evaluate(
 
 
 def print_evaluation(out: Console, result, *, explanations: bool) -> None:
+    from rich.table import Table
+
     from healthplan.evaluate import VERDICT_CN
     from healthplan.targets import _display_unit
 
@@ -212,9 +218,10 @@ def regions(
 @app.command()
 def demo() -> None:
     """用内置的五个示例规划和全国卫生健康统计公报数据建立示例数据库，并逐个规划打印评价表。"""
+    from rich.console import Console
     from rich.progress import Progress
 
-    from healthplan.demo import build_demo
+    from healthplan.demo import build_demo, create_demo_accounts
     from healthplan.store.database import ENV_URL, default_sqlite_path
     from healthplan.store.evaluation import evaluate_stored_plan
 
@@ -229,7 +236,7 @@ def demo() -> None:
     out = console()
     out.print(f"示例数据库：{db.describe()}", highlight=False)
     uid = user_id(db)
-    steps = 7  # five documents, the national figures, the evaluation
+    steps = 8  # five documents, the national figures, the evaluation, the accounts
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("建立示例数据库", total=steps)
 
@@ -240,6 +247,8 @@ def demo() -> None:
         step("评价")
         with db.session() as session:
             evaluations = [evaluate_stored_plan(session, item.plan.id) for item in result.plans]
+        step("示例账户")
+        accounts = create_demo_accounts(db)
     out.print(f"已载入规划 {len(result.plans)} 个（其中无锡市“十三五”规划据其完成情况表重建）；"
               f"全国统计公报数据 {result.national_added} 条。\n", highlight=False)
     for evaluation in evaluations:
@@ -251,3 +260,10 @@ def demo() -> None:
     out.print(f"查看某一规划的逐项说明：healthplan {db_option}evaluate --plan {result.plans[0].plan.id}\n"
               f"生成填报模板：healthplan {db_option}template --plan {result.plans[-1].plan.id}",
               highlight=False)
+    if accounts:
+        out.print("\n网页版：healthplan " + db_option + "serve ，浏览器打开 http://127.0.0.1:8000/ ，"
+                  "可用以下示例账户登录（密码每次重建示例库时随机生成，只显示这一次）：", highlight=False)
+        for account in accounts:
+            region = f"，{account.region}" if account.region else ""
+            out.print(f"  {account.name}（{account.role}{region}）  密码：{account.password}",
+                      highlight=False)
