@@ -15,7 +15,13 @@ import pytest
 from sqlalchemy import select
 
 from healthplan.demo import build_demo
-from healthplan.reports.charts import CHART_HEIGHT_CM, CHART_WIDTH_CM, indicator_chart
+from healthplan.reports.charts import (
+    CHART_HEIGHT_CM,
+    CHART_WIDTH_CM,
+    indicator_chart,
+    indicator_charts,
+    start_charts,
+)
 from healthplan.reports.content import IndicatorSection, Point, build_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -214,3 +220,71 @@ def test_charts_for_demo_reports(db):
     # ~0.07 s on a slow shared machine; a generous bound that still catches a regression
     # such as a layout engine (×2) or a figure leaked per call.
     assert per_chart < 0.5, f"{per_chart:.3f} s per chart"
+
+
+# --------------------------------------------------------------------------- many charts at once
+
+
+def test_charts_drawn_by_forked_workers_are_the_charts_drawn_here():
+    """start_charts hands the charts to forked workers (two cores or more) while the caller
+    goes on; what comes back is, in order, what indicator_chart draws in this process."""
+    sections = [section(target_id=k, name=f"婴儿死亡率{k}", baseline_value=2.5 + k / 10)
+                for k in range(9)]
+    for fmt in ("png", "svg"):
+        expected = [indicator_chart(s, year=2024, fmt=fmt) for s in sections]
+        job = start_charts(sections, year=2024, fmt=fmt)
+        assert job.result() == expected
+        assert job.result() == expected  # collected once, kept
+        assert indicator_charts(sections, year=2024, fmt=fmt) == expected
+    with pytest.raises(ValueError, match="png 或 svg"):
+        start_charts(sections, year=2024, fmt="pdf")
+
+
+WORKERS_SCRIPT = """
+import os, sys
+from dataclasses import replace
+sys.path.insert(0, {tests!r})
+from reports.test_report_charts import section
+from healthplan.reports import charts
+
+sections = [section(target_id=k, name=f"指标{{k}}") for k in range(7)]
+started = charts.start_chart_workers("png")
+assert started == ((os.cpu_count() or 1) >= 2), started
+expected = [charts.indicator_chart(s, year=2024) for s in sections]
+assert charts.indicator_charts(sections, year=2024) == expected
+assert charts.indicator_charts(sections, year=2024, fmt="svg") == [
+    charts.indicator_chart(s, year=2024, fmt="svg") for s in sections]
+# A chart that fails in a worker fails here, with its own error, and the workers go on.
+broken = replace(sections[3], observations=[replace(sections[3].observations[0], value="x")])
+try:
+    charts.indicator_chart(broken, year=2024)
+except Exception as exc:
+    here = exc
+try:
+    charts.indicator_charts([*sections[:3], broken], year=2024)
+except Exception as exc:
+    assert type(exc) is type(here) and str(exc) == str(here), (exc, here)
+else:
+    raise AssertionError("no error")
+assert charts.indicator_charts(sections, year=2024) == expected
+if started:  # a worker that dies: the charts are drawn here instead
+    charts._server._process.kill()
+    charts._server._process.join()
+    assert charts.indicator_charts(sections, year=2024) == expected
+print("ok")
+"""
+
+
+def test_workers_started_early_draw_the_same_charts_and_end_with_the_process():
+    """start_chart_workers (what `healthplan report` calls first): the charts are the same,
+    errors reach the caller, a dead worker costs nothing but time, and the process exits
+    without waiting for the workers (a timeout here would mean it hangs)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    tests = str(Path(__file__).resolve().parent.parent)
+    result = subprocess.run([sys.executable, "-c", WORKERS_SCRIPT.format(tests=tests)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

@@ -33,6 +33,12 @@ def report(
 ) -> None:
     """生成评价报告（Word、HTML 或 Excel）：指标结论、逐项说明和图表、重点项目、数据来源；
     系统无法知道的内容（原因分析、措施等）以红色“【待填写】”标出。"""
+    if format is not ReportFormat.xlsx:
+        # Before anything else: the chart workers load matplotlib and the font on the other
+        # core(s) while this process imports the database layer and reads the plan.
+        from healthplan.reports.charts import start_chart_workers
+
+        start_chart_workers("png" if format is ReportFormat.docx else "svg")
     from healthplan.reports import write_report
     from healthplan.reports.content import ReportError, build_report
 

@@ -33,10 +33,13 @@ from __future__ import annotations
 import io
 import re
 import threading
+from typing import TYPE_CHECKING
 
-from healthplan.reports.content import IndicatorSection
 from healthplan.reports.fonts import use_cjk_font
 from healthplan.targets import _fmt, parse_target
+
+if TYPE_CHECKING:
+    from healthplan.reports.content import IndicatorSection
 
 CHART_WIDTH_CM = 15.0
 CHART_HEIGHT_CM = 7.0
@@ -369,20 +372,222 @@ def _y_limits(ys: list[float]) -> tuple[float, float]:
 
 def indicator_charts(sections: list[IndicatorSection], *, year: int, fmt: str = "png",
                      dpi: int = 150) -> list[bytes]:
-    """One chart per section, in order. On a machine with several cores, in a single-threaded
-    process that can fork, the charts are drawn by forked workers, which inherit matplotlib
-    and the font already loaded here (a report's charts are most of its time)."""
-    import multiprocessing
-    import os
-    from concurrent.futures import ProcessPoolExecutor
+    """One chart per section, in order (see :func:`start_charts`)."""
+    return start_charts(sections, year=year, fmt=fmt, dpi=dpi).result()
+
+
+# --------------------------------------------------------------------------- many charts at once
+
+
+class ChartJob:
+    """Charts being drawn, perhaps by other processes; :meth:`result` waits for them."""
+
+    def __init__(self, fetch, cancel=None) -> None:
+        self._fetch, self._cancel = fetch, cancel
+        self._result: list[bytes] | None = None
+
+    def result(self) -> list[bytes]:
+        """The charts, in the order of the sections."""
+        if self._result is None:
+            fetch, self._fetch, self._cancel = self._fetch, None, None
+            self._result = fetch()
+        return self._result
+
+    def cancel(self) -> None:
+        """Give up charts that will not be used (nothing happens once they are collected)."""
+        cancel, self._fetch, self._cancel = self._cancel, None, None
+        if cancel is not None:
+            cancel()
+
+
+def start_charts(sections: list[IndicatorSection], *, year: int, fmt: str = "png",
+                 dpi: int = 150) -> ChartJob:
+    """Start drawing one chart per section and return at once, so that the caller can lay
+    out the rest of the report meanwhile (the charts are most of a report's time).
+
+    Where :func:`start_chart_workers` was called, the workers it forked draw them. Otherwise,
+    on a machine with several cores, in a single-threaded process that can fork, forked
+    workers draw them, inheriting matplotlib and the font that the first chart, drawn here,
+    loads. Elsewhere (one core, a web server's threads) they are drawn here when asked for.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"图表格式应为 png 或 svg，而不是 {fmt!r}")
+    sections = list(sections)
+    if _server is not None and sections:
+        job = _server.submit(sections, year, fmt, dpi)
+        if job is not None:
+            return job
     from functools import partial
 
     draw = partial(indicator_chart, year=year, fmt=fmt, dpi=dpi)
-    workers = min(os.cpu_count() or 1, 4)
-    if (workers < 2 or len(sections) < 8 or threading.active_count() > 1
-            or "fork" not in multiprocessing.get_all_start_methods()):
-        return [draw(section) for section in sections]
+    workers = _workers()
+    if workers < 2 or len(sections) < 8 or not _can_fork():
+        return ChartJob(lambda: [draw(section) for section in sections])
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     first = draw(sections[0])  # loads matplotlib and the font before the fork
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return [first, *pool.map(draw, sections[1:], chunksize=4)]
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    rest = pool.map(draw, sections[1:], chunksize=4)
+
+    def fetch() -> list[bytes]:
+        try:
+            return [first, *rest]
+        finally:
+            pool.shutdown()
+
+    return ChartJob(fetch, lambda: pool.shutdown(wait=False, cancel_futures=True))
+
+
+def _workers() -> int:
+    import os
+
+    return min(os.cpu_count() or 1, 4)
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+_server: _ChartServer | None = None
+
+
+def start_chart_workers(fmt: str = "png") -> bool:
+    """Fork the processes that will draw this process's charts, now: they import matplotlib,
+    load the font and draw a first chart while the caller imports the database layer and
+    reads the report's data, on the other cores. For a short-lived command that will draw
+    charts (``healthplan report``): call it first thing, in a single-threaded process,
+    before opening a database. :func:`start_charts` then uses them (one report's charts at
+    a time); they end with this process. Returns False, starting nothing, on one core or
+    where forking is not safe."""
+    global _server
+    if fmt not in FORMATS:
+        raise ValueError(f"图表格式应为 png 或 svg，而不是 {fmt!r}")
+    if _server is not None:
+        return True
+    workers = _workers()
+    if workers < 2 or not _can_fork():
+        return False
+    _server = _ChartServer(workers, fmt)
+    return True
+
+
+class _ChartServer:
+    """One process forked early (daemonic: it ends with this one), which warms up and then
+    forks the other workers; each worker draws its share of every job (every n-th chart)
+    and sends its charts back through a pipe of its own."""
+
+    def __init__(self, workers: int, fmt: str) -> None:
+        import atexit
+        import multiprocessing
+        import sys
+
+        context = multiprocessing.get_context("fork")
+        pipes = [context.Pipe() for _ in range(workers)]
+        self._conns = [ours for ours, _ in pipes]
+        theirs = [conn for _, conn in pipes]
+        for stream in (sys.stdout, sys.stderr):  # nothing buffered here is written twice
+            stream.flush()
+        self._process = context.Process(target=_serve, args=(theirs, self._conns, fmt),
+                                        name="healthplan-charts", daemon=True)
+        self._process.start()
+        for conn in theirs:
+            conn.close()
+        self._busy = False
+        atexit.register(self.close)
+
+    def submit(self, sections: list[IndicatorSection], year: int, fmt: str,
+               dpi: int) -> ChartJob | None:
+        if self._busy or not self._conns:
+            return None
+        try:
+            for conn in self._conns:
+                conn.send((sections, year, fmt, dpi))
+        except (OSError, ValueError):
+            self.close()
+            return None
+        self._busy = True
+        return ChartJob(lambda: self._collect(sections, year, fmt, dpi))
+
+    def _collect(self, sections, year: int, fmt: str, dpi: int) -> list[bytes]:
+        n = len(self._conns)
+        charts: list = [None] * len(sections)
+        error = None
+        try:
+            for share, conn in enumerate(self._conns):
+                status, value = conn.recv()
+                if status == "error":
+                    error = error or value
+                else:
+                    charts[share::n] = value
+        except (EOFError, OSError):  # a worker died: draw them here
+            self.close()
+            return [indicator_chart(s, year=year, fmt=fmt, dpi=dpi) for s in sections]
+        self._busy = False
+        if error is not None:
+            raise error
+        return charts
+
+    def close(self) -> None:
+        global _server
+        for conn in self._conns:
+            conn.close()
+        self._conns = []
+        if _server is self:
+            _server = None
+
+
+def _serve(conns, parent_ends, fmt: str) -> None:
+    """The workers' side: warm up, fork one worker per further pipe, then draw every n-th
+    chart of each job until the pipe closes (the command has finished)."""
+    import os
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the command to handle
+    for conn in parent_ends:
+        conn.close()
+    _warm_up(fmt)
+    share = 0
+    for k in range(1, len(conns)):
+        if os.fork() == 0:
+            share = k
+            break
+    for k, conn in enumerate(conns):
+        if k != share:
+            conn.close()
+    conn = conns[share]
+    try:
+        while True:
+            try:
+                sections, year, fmt, dpi = conn.recv()
+            except (EOFError, OSError):
+                break
+            try:
+                charts = [indicator_chart(s, year=year, fmt=fmt, dpi=dpi)
+                          for s in sections[share::len(conns)]]
+                conn.send(("ok", charts))
+            except Exception as exc:  # raised by the caller
+                try:
+                    conn.send(("error", exc))
+                except Exception:
+                    conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    finally:
+        if share:
+            os._exit(0)
+
+
+def _warm_up(fmt: str) -> None:
+    """Import what a chart needs and draw one, so that the first real chart costs no more
+    than the others."""
+    from healthplan.reports.content import IndicatorSection, Point
+
+    sample = IndicatorSection(
+        position=1, target_id=0, indicator_id=None, name="预热", unit="%", category="",
+        attribute="", baseline_text="1", baseline_value=1.0, base_year=2020,
+        target_text="≥2", target_year=2025, rule="", threshold=2.0, verdict="no_data",
+        explanation="", latest_year=None, latest_value=None, latest_source=None, gap=None,
+        completion=None, expected=None, projection_value=None, projection_margin=None,
+        binding_shortfall=False, observations=[Point(2020, 1.0, "")])
+    indicator_chart(sample, year=2025, fmt=fmt)
