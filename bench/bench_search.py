@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import platform
 import random
 import re
@@ -161,7 +162,15 @@ def generate(db, plans: int, seed: int = 7) -> dict:
     return timings
 
 
+def _load() -> str:
+    try:
+        return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:  # pragma: no cover
+        return "load average unknown"
+
+
 def run_queries(db, repeat: int) -> list[dict]:
+    print(f"  {time.strftime('%Y-%m-%d %H:%M')}, {_load()}", flush=True)
     results = []
     for query, filters in QUERIES:
         with db.session() as session:  # warm-up
@@ -179,6 +188,7 @@ def run_queries(db, repeat: int) -> list[dict]:
                         "p95": p95, "max": times[-1]})
         print(f"  {label:<40} hits {len(hits):>2}  median {statistics.median(times):6.1f} ms"
               f"  p95 {p95:6.1f} ms  max {times[-1]:6.1f} ms", flush=True)
+    print(f"  after the queries: {_load()}", flush=True)
     return results
 
 

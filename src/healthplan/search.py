@@ -3,8 +3,10 @@
 Every stored document line (``store.models.DocumentLine``) is segmented into words with
 jieba (plus a dictionary of the domain's terms: 医联体, 互联网医院, 家庭医生签约 …) and
 kept in a search index: an FTS5 table on SQLite, a ``tsvector`` table with a GIN index on
-PostgreSQL (migration 0003). A hit is one line of a plan document, named by its plan, the
-outline path (第四章 › 三、 › （四）) and the line number.
+PostgreSQL (migration 0003), each with a table per plan document beside it (SQLite: an
+FTS5 table of whole documents; PostgreSQL: per word, the number of the document's lines
+that hold it, in all and per section). A hit is one line of a plan document, named by
+its plan, the outline path (第四章 › 三、 › （四）) and the line number.
 
 For the web app and the API::
 
@@ -36,8 +38,9 @@ limit=20) -> list[Hit]``, best first:
   for 专栏 projects and up to ×1.5 for a line that contains the query's words verbatim.
   When more than DIRECT_MAX lines match (a common word over thousands of plans), the
   lines of the best-matching plans are ranked (by BM25 over whole documents on SQLite,
-  by their number of matching lines on PostgreSQL), PLAN_BATCH plans at a time, which
-  keeps a search over 3,000 plans in tens of milliseconds (bench/bench_search.py).
+  on PostgreSQL by the number of lines that hold the words, counted per word when the
+  document was indexed), PLAN_BATCH plans at a time, which keeps a search over 3,000
+  plans in tens of milliseconds (bench/bench_search.py).
 * Snippets: the 90 characters of the line that show the most matched text, which is
   wrapped in « and » (``Hit.snippet``), 【】 in the CLI table, ``<mark>`` in
   ``snippet_html()``.
@@ -529,7 +532,8 @@ def _best_window(line: str, spans: list[tuple[int, int]], width: int) -> int:
 # --------------------------------------------------------------------------- search
 
 CANDIDATES = 100  # lines ranked by the index, then re-ranked with the section boost
-DIRECT_MAX = 2000  # up to this many matching lines, every one is ranked
+DIRECT_MAX = 2000  # up to this many matching lines, every one is ranked (SQLite)
+DIRECT_MAX_POSTGRESQL = 1000  # the same, for an upper bound of them (PostgreSQL)
 PLAN_BATCH = 40  # beyond it, the lines of the best-matching plans, this many at a time
 MAX_BATCHES = 5
 
@@ -616,21 +620,36 @@ def _candidates(session: Session, query: Query, filters: _Filters, pool: int,
     """(line id, rank, line, text, outline path, section, plan id, title, source, region
     name, code, level) of the best ``pool`` lines by the index's own rank.
 
-    Ranking every matching line costs a few microseconds a line, too much for a common
-    word over thousands of plans. So: when at most DIRECT_MAX lines match, all are
-    ranked (filters applied to them after); otherwise the plans that match best (and
-    pass the filters) are taken PLAN_BATCH at a time, and the lines of those plans
-    ranked, until ``want`` lines are found (at most MAX_BATCHES batches)."""
+    Ranking every matching line costs a few microseconds a line (up to some 20 on
+    PostgreSQL for a long line and several words), too much for a common word over
+    thousands of plans. So: when few lines match, all are ranked; otherwise the plans
+    that match best (and pass the filters) are taken PLAN_BATCH at a time, and the lines
+    of those plans ranked, until ``want`` lines are found (at most MAX_BATCHES batches).
+    SQLite counts the matching lines (up to DIRECT_MAX, then filters the ranked lines)
+    and picks the plans by BM25 over whole documents. PostgreSQL reads, per word, the
+    number of lines of each plan that hold it (``search_terms``): that gives the plans
+    that can match, best first, and an upper bound of the matching lines; when it is at
+    most DIRECT_MAX_POSTGRESQL and the plans fit in the batches, the lines of all of
+    them are ranked at once."""
     dialect = session.get_bind().dialect.name
     if dialect not in ("sqlite", "postgresql"):  # pragma: no cover
         raise SearchError(f"数据库 {dialect} 不支持全文检索")
     sqlite = dialect == "sqlite"
-    q = query.fts5(any_word=any_word) if sqlite else query.tsquery(any_word=any_word)
-    if _count_capped(session, sqlite, q, DIRECT_MAX + 1) <= DIRECT_MAX:
-        return _ranked_lines(session, sqlite, q, filters, pool, plans=None)
+    if sqlite:
+        q = query.fts5(any_word=any_word)
+        if _count_capped(session, q, DIRECT_MAX + 1) <= DIRECT_MAX:
+            return _ranked_lines(session, sqlite, q, filters, pool, plans=None)
+        plans = _best_documents(session, q, filters, PLAN_BATCH * MAX_BATCHES)
+    else:
+        q = query.tsquery(any_word=any_word)
+        plans, estimate = _best_plans(session, query, any_word, filters,
+                                      PLAN_BATCH * MAX_BATCHES)
+        if not plans:
+            return []
+        if estimate is not None and estimate <= DIRECT_MAX_POSTGRESQL:
+            return _ranked_lines(session, sqlite, q, filters, pool, plans=plans)
     rows: list[tuple] = []
     seen: set = set()
-    plans = _best_plans(session, sqlite, q, filters, PLAN_BATCH * MAX_BATCHES)
     for start in range(0, len(plans), PLAN_BATCH):
         for row in _ranked_lines(session, sqlite, q, filters, pool,
                                  plans=plans[start:start + PLAN_BATCH]):
@@ -642,46 +661,89 @@ def _candidates(session: Session, query: Query, filters: _Filters, pool: int,
     return rows
 
 
-def _count_capped(session: Session, sqlite: bool, q: str, cap: int) -> int:
-    if sqlite:
-        sql = (f"SELECT count(*) FROM (SELECT rowid FROM {INDEX_TABLE} "
-               f"WHERE {INDEX_TABLE} MATCH :q LIMIT :cap)")
-        params = {"q": f"terms : ({q})", "cap": cap}
-    else:
-        sql = (f"SELECT count(*) FROM (SELECT 1 FROM {INDEX_TABLE} "
-               "WHERE terms @@ CAST(:q AS tsquery) LIMIT :cap) x")
-        params = {"q": q, "cap": cap}
-    return session.execute(text(sql), params).scalar() or 0
+def _count_capped(session: Session, q: str, cap: int) -> int:
+    """SQLite: how many lines match, counted up to ``cap``."""
+    sql = (f"SELECT count(*) FROM (SELECT rowid FROM {INDEX_TABLE} "
+           f"WHERE {INDEX_TABLE} MATCH :q LIMIT :cap)")
+    return session.execute(text(sql), {"q": f"terms : ({q})", "cap": cap}).scalar() or 0
 
 
-def _best_plans(session: Session, sqlite: bool, q: str, filters: _Filters, n: int) -> list[int]:
-    """The plans whose documents match best and pass the plan-level filters: by BM25 over
-    whole documents (SQLite), by the number of matching lines (PostgreSQL)."""
+def _best_documents(session: Session, q: str, filters: _Filters, n: int) -> list[int]:
+    """SQLite: the plans whose documents match best (BM25 over whole documents) and pass
+    the plan-level filters."""
+    match = f"terms : ({q})"
+    if filters.region_code:
+        match += f" AND scope : {_fts5_string('r' + filters.region_code)}"
+    if filters.level:
+        match += f" AND scope : {_fts5_string('l' + filters.level)}"
+    if filters.plan is not None:
+        match += f" AND scope : {_fts5_string(f'p{filters.plan}')}"
+    sql = (f"SELECT rowid FROM {DOCUMENT_TABLE} WHERE {DOCUMENT_TABLE} MATCH :q "
+           f"ORDER BY bm25({DOCUMENT_TABLE}, 1.0, 0.0) LIMIT :n")
+    return list(session.execute(text(sql), {"q": match, "n": n}).scalars())
+
+
+def _best_plans(session: Session, query: Query, any_word: bool, filters: _Filters,
+                n: int) -> tuple[list[int], int | None]:
+    """PostgreSQL: the ``n`` plans that pass the plan-level filters and whose documents
+    hold the most lines (of the section asked for, if any) that can match, best first;
+    and an upper bound of the matching lines of all plans, None when more than ``n``
+    plans can match. Read from ``search_terms`` alone (an index-only scan of one entry
+    per plan and word), never from the matching lines.
+
+    A plan's count: a word's is its number of lines, a word also found through its
+    parts adds the smallest of theirs; all words (AND) the smallest of the words', any
+    word (OR) their sum. So a plan that lacks a word is never picked for AND."""
+    column = f"in_{filters.section}" if filters.section else "lines"
     params: dict = {"n": n}
-    if sqlite:
-        match = f"terms : ({q})"
-        if filters.region_code:
-            match += f" AND scope : {_fts5_string('r' + filters.region_code)}"
-        if filters.level:
-            match += f" AND scope : {_fts5_string('l' + filters.level)}"
-        if filters.plan is not None:
-            match += f" AND scope : {_fts5_string(f'p{filters.plan}')}"
-        params["q"] = match
-        sql = (f"SELECT rowid FROM {DOCUMENT_TABLE} WHERE {DOCUMENT_TABLE} MATCH :q "
-               f"ORDER BY bm25({DOCUMENT_TABLE}, 1.0, 0.0) LIMIT :n")
-        return list(session.execute(text(sql), params).scalars())
-    where, statement_params = ["s.terms @@ CAST(:q AS tsquery)", "s.plan_id IS NOT NULL"], []
-    params["q"] = q
     allowed = _allowed_plans(session, filters)
     if allowed is not None:
-        where.append("s.plan_id IN :plans")
-        params["plans"] = allowed or [-1]
-        statement_params.append(bindparam("plans", expanding=True))
-    sql = text(f"SELECT s.plan_id FROM {INDEX_TABLE} s WHERE {' AND '.join(where)} "
-               "GROUP BY s.plan_id ORDER BY count(*) DESC, s.plan_id LIMIT :n")
-    if statement_params:
-        sql = sql.bindparams(*statement_params)
-    return list(session.execute(sql, params).scalars())
+        if not allowed:
+            return [], 0
+        params["plans"] = allowed
+    only = "AND {t}.plan_id = ANY(CAST(:plans AS integer[])) " if allowed is not None else ""
+    if not any_word and not any(group.split for group in query.groups):
+        # The common case: each word's entries, in plan order, merge-joined.
+        joins, counts = [], []
+        for k, group in enumerate(query.groups):
+            params[f"t{k}"] = group.word
+            counts.append(f"t{k}.{column}")
+            on = f"t{k}.term = :t{k} AND t{k}.{column} > 0"
+            if k:
+                on += f" AND t{k}.plan_id = t0.plan_id"
+                joins.append(f"JOIN {TERMS_TABLE} t{k} ON {on}")
+            else:
+                first = on + " " + only.format(t="t0")
+        score = f"least({', '.join(counts)})"
+        sql = (f"SELECT t0.plan_id, sum({score}) OVER (), count(*) OVER () "
+               f"FROM {TERMS_TABLE} t0 {' '.join(joins)} WHERE {first}"
+               f"ORDER BY {score} DESC, t0.plan_id LIMIT :n")
+    else:
+        terms: list[str] = []
+
+        def count(term: str) -> str:
+            if term not in terms:
+                terms.append(term)
+                params[f"t{len(terms) - 1}"] = term
+            return f"coalesce(max(t.{column}) FILTER (WHERE t.term = :t{terms.index(term)}), 0)"
+
+        groups = []
+        for group in query.groups:
+            found = count(group.word)
+            if group.split:
+                found += f" + least({', '.join(count(p) for p in group.split)})"
+            groups.append(found)
+        score = " + ".join(groups) if any_word else f"least({', '.join(groups)})"
+        listed = ", ".join(f":t{k}" for k in range(len(terms)))
+        sql = (f"SELECT plan_id, sum(score) OVER (), count(*) OVER () FROM ("
+               f"SELECT t.plan_id, {score} AS score FROM {TERMS_TABLE} t "
+               f"WHERE t.term IN ({listed}) AND t.{column} > 0 {only.format(t='t')}"
+               f"GROUP BY t.plan_id) x WHERE score > 0 ORDER BY score DESC, plan_id LIMIT :n")
+    rows = session.execute(text(sql), params).all()
+    if not rows:
+        return [], 0
+    _, total, count_ = rows[0]
+    return [row[0] for row in rows], (int(total) if count_ <= n else None)
 
 
 def _allowed_plans(session: Session, filters: _Filters) -> list[int] | None:
@@ -785,6 +847,8 @@ def _hit(row: tuple, score: float, query: Query, partial: bool) -> Hit:
 # --------------------------------------------------------------------------- the index
 
 DOCUMENT_TABLE = "search_documents"  # SQLite: one row per plan document
+TERMS_TABLE = "search_terms"  # PostgreSQL: one row per word and plan document
+TERM_SECTIONS = ("heading", "body", "table", "project")  # its columns in_heading …
 
 
 @dataclass
@@ -831,11 +895,18 @@ def index_lines(session: Session, rows: Iterable[Sequence],
     dialect = session.get_bind().dialect.name
     tokenizer()  # the whole dictionary in memory: a document has thousands of words
     batch, everything, count = [], [], 0
+    lines_with: dict[str, list[int]] = {}  # word → lines, in all and per section
+    column = {section: k for k, section in enumerate(TERM_SECTIONS, start=1)}
     for line_id, line_text, section in rows:
         terms = index_terms(line_text or "")
         if dialect == "postgresql":
             batch.append({"id": line_id, "plan": scope.plan_id if scope else None,
                           "section": section, "terms": _tsvector_literal(terms)})
+            for term in set(terms):
+                counts = lines_with.setdefault(term, [0] * (1 + len(TERM_SECTIONS)))
+                counts[0] += 1
+                if section in column:
+                    counts[column[section]] += 1
         else:
             everything.extend(terms)
             plan_tokens = f"p{scope.plan_id} p{scope.plan_id}s{section}" if scope else ""
@@ -850,6 +921,16 @@ def index_lines(session: Session, rows: Iterable[Sequence],
                              "VALUES (:id, :terms, :scope)"),
                         {"id": scope.plan_id, "terms": " ".join(everything),
                          "scope": " ".join(scope.tokens)})
+    if dialect == "postgresql" and scope is not None and lines_with:
+        names = ["lines", *(f"in_{section}" for section in TERM_SECTIONS)]
+        arrays = ", ".join(f"CAST(:{name} AS integer[])" for name in names)
+        params = {"terms": list(lines_with), "plan": scope.plan_id}
+        for k, name in enumerate(names):
+            params[name] = [counts[k] for counts in lines_with.values()]
+        session.execute(text(f"INSERT INTO {TERMS_TABLE} (term, plan_id, {', '.join(names)}) "
+                             f"SELECT term, :plan, {', '.join(names)} FROM unnest("
+                             f"CAST(:terms AS text[]), {arrays}) AS u(term, {', '.join(names)})"),
+                        params)
     return count
 
 
@@ -890,7 +971,8 @@ def clear_index(session: Session) -> None:
         for table in (INDEX_TABLE, DOCUMENT_TABLE):
             session.execute(text(f"INSERT INTO {table}({table}) VALUES('delete-all')"))
     else:
-        session.execute(text(f"DELETE FROM {INDEX_TABLE}"))
+        for table in (INDEX_TABLE, TERMS_TABLE):
+            session.execute(text(f"DELETE FROM {table}"))
 
 
 def reindex(session: Session) -> int:
@@ -929,9 +1011,10 @@ def ensure_index(session: Session) -> int:
 
 
 def include_in_schema_comparison(name: str | None, type_: str, _parents: dict) -> bool:
-    """For Alembic's ``include_name``: the search index is dialect-specific (an FTS5
-    virtual table and its shadow tables on SQLite, a tsvector table on PostgreSQL, made
-    by migration 0003) and has no model, so comparisons of models and schema leave it out."""
+    """For Alembic's ``include_name``: the search index is dialect-specific (two FTS5
+    virtual tables and their shadow tables on SQLite, a tsvector table and a table of
+    word counts on PostgreSQL, made by migration 0003) and has no model, so comparisons
+    of models and schema leave it out."""
     return not (type_ == "table" and name is not None
                 and any(name == t or name.startswith(t + "_")
-                        for t in (INDEX_TABLE, DOCUMENT_TABLE)))
+                        for t in (INDEX_TABLE, DOCUMENT_TABLE, TERMS_TABLE)))

@@ -200,6 +200,7 @@ def way(request, monkeypatch):
     common word over thousands of plans takes; forced here by a threshold of 0)."""
     if request.param == "by_plan":
         monkeypatch.setattr("healthplan.search.DIRECT_MAX", 0)
+        monkeypatch.setattr("healthplan.search.DIRECT_MAX_POSTGRESQL", 0)
         monkeypatch.setattr("healthplan.search.PLAN_BATCH", 2)
     return request.param
 
@@ -271,6 +272,30 @@ def test_lines_stored_before_the_index_are_indexed_on_first_search(samples):
         assert ensure_index(session) > 2000
         assert not index_is_stale(session)
         assert len(search(session, "医联体", limit=100)) == before
+
+
+def test_word_counts_per_plan_match_the_lines(samples):
+    """PostgreSQL picks the best plans from search_terms: per word and plan, the lines
+    that hold it, in all and per section — the same as the line index says."""
+    if samples.dialect != "postgresql":
+        pytest.skip("search_terms is PostgreSQL's")
+    with samples.session() as session:
+        for word in ("医联体", "健康素养", "水平", "床位数"):
+            expected = {(plan, section): n for plan, section, n in session.execute(text(
+                "SELECT plan_id, section, count(*) FROM search_index WHERE plan_id IS NOT "
+                "NULL AND terms @@ CAST(:q AS tsquery) GROUP BY 1, 2"),
+                {"q": f"'{word}'"})}
+            rows = session.execute(text(
+                "SELECT plan_id, lines, in_heading, in_body, in_table, in_project "
+                "FROM search_terms WHERE term = :w"), {"w": word}).all()
+            assert rows, word
+            for plan, lines, *by_section in rows:
+                counts = dict(zip(("heading", "body", "table", "project"), by_section,
+                                  strict=True))
+                assert lines == sum(by_section)
+                for section, n in counts.items():
+                    assert n == expected.get((plan, section), 0), (word, plan, section)
+            assert {plan for plan, _ in expected} == {row[0] for row in rows}
 
 
 # --------------------------------------------------------------------------- the command

@@ -9,7 +9,11 @@ words, and the tokens of its region, the regions above it and its level, so that
 plans that match best can be found without ranking every line.
 PostgreSQL: ``search_index``, a row per line with its plan, its section and a
 ``tsvector`` of the same words (written out by healthplan.search: no stemming, as with
-the 'simple' configuration), with a GIN index.
+the 'simple' configuration), with a GIN index; and ``search_terms``, a row per word
+and plan document: the number of the document's lines that hold the word, in all and
+per section (heading, body, table, project), read from a B-tree index alone (the
+counts are ``INCLUDE``d), so that the plans that match best are picked from one index
+entry per plan and word rather than from every matching line.
 
 The index has no SQLAlchemy model (it is dialect-specific); schema comparisons leave it
 out (``healthplan.search.include_in_schema_comparison``). Lines stored before this
@@ -55,6 +59,25 @@ def upgrade() -> None:
         op.create_index("ix_search_index_terms", "search_index", ["terms"],
                         postgresql_using="gin")
         op.create_index("ix_search_index_plan_id", "search_index", ["plan_id"])
+        op.create_table(
+            "search_terms",
+            sa.Column("term", sa.Text(), nullable=False),
+            sa.Column("plan_id", sa.Integer(), nullable=False),
+            sa.Column("lines", sa.Integer(), nullable=False),
+            sa.Column("in_heading", sa.Integer(), nullable=False),
+            sa.Column("in_body", sa.Integer(), nullable=False),
+            sa.Column("in_table", sa.Integer(), nullable=False),
+            sa.Column("in_project", sa.Integer(), nullable=False),
+            sa.ForeignKeyConstraint(["plan_id"], ["plans.id"], ondelete="CASCADE",
+                                    name="fk_search_terms_plan_id_plans"),
+        )
+        # The key in the order a search reads it (a word, every plan, in plan order: the
+        # words of a query are merge-joined), the counts carried in the index: an
+        # index-only scan.
+        op.create_index("ux_search_terms", "search_terms", ["term", "plan_id"], unique=True,
+                        postgresql_include=["lines", "in_heading", "in_body", "in_table",
+                                            "in_project"])
+        op.create_index("ix_search_terms_plan_id", "search_terms", ["plan_id"])
     else:
         raise NotImplementedError(f"no search index for {dialect}")
 
@@ -63,3 +86,5 @@ def downgrade() -> None:
     op.execute("DROP TABLE search_index")
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE search_documents")
+    else:
+        op.execute("DROP TABLE search_terms")
