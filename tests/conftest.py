@@ -83,9 +83,6 @@ def postgres_server() -> str:
     return POSTGRES_URL
 
 
-def _postgres_schema_url(server_url: str, schema: str) -> str:
-    return f"{server_url}?options=-csearch_path%3D{schema}"
-
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request, tmp_path):
@@ -93,21 +90,10 @@ def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'healthplan.sqlite3'}"
         return
-    import uuid
+    from pg_helpers import postgres_schema
 
-    from sqlalchemy import create_engine, text
-
-    server = request.getfixturevalue("postgres_server")
-    schema = f"hp_test_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(server)
-    with engine.begin() as conn:
-        conn.execute(text(f"create schema {schema}"))
-    try:
-        yield _postgres_schema_url(server, schema)
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f"drop schema {schema} cascade"))
-        engine.dispose()
+    with postgres_schema(request.getfixturevalue("postgres_server")) as url:
+        yield url
 
 
 @pytest.fixture

@@ -746,11 +746,10 @@ def _best_plans(session: Session, query: Query, any_word: bool, filters: _Filter
     return [row[0] for row in rows], (int(total) if count_ <= n else None)
 
 
-def _allowed_plans(session: Session, filters: _Filters) -> list[int] | None:
-    """The document plans that pass the plan-level filters; None for no such filter."""
-    if not filters.plan_level:
-        return None
-    where, params, statement_params = ["p.origin = 'document'"], {}, []
+def _plan_conditions(filters: _Filters, params: dict, statement_params: list) -> list[str]:
+    """SQL conditions on plans ``p`` and regions ``r`` for the plan-level filters (region
+    and those below it, level, plan); their values go into ``params``."""
+    where = []
     if filters.region_ids is not None:
         where.append("p.region_id IN :regions")
         params["regions"] = filters.region_ids
@@ -761,6 +760,15 @@ def _allowed_plans(session: Session, filters: _Filters) -> list[int] | None:
     if filters.plan is not None:
         where.append("p.id = :plan")
         params["plan"] = filters.plan
+    return where
+
+
+def _allowed_plans(session: Session, filters: _Filters) -> list[int] | None:
+    """The document plans that pass the plan-level filters; None for no such filter."""
+    if not filters.plan_level:
+        return None
+    params, statement_params = {}, []
+    where = ["p.origin = 'document'", *_plan_conditions(filters, params, statement_params)]
     sql = text("SELECT p.id FROM plans p JOIN regions r ON r.id = p.region_id "
                f"WHERE {' AND '.join(where)}")
     if statement_params:
@@ -797,16 +805,7 @@ def _ranked_lines(session: Session, sqlite: bool, q: str, filters: _Filters, poo
                 params["section"] = filters.section
     where = []
     if plans is None:  # the direct way: at most DIRECT_MAX lines, filtered after ranking
-        if filters.region_ids is not None:
-            where.append("p.region_id IN :regions")
-            params["regions"] = filters.region_ids
-            statement_params.append(bindparam("regions", expanding=True))
-        if filters.level:
-            where.append("r.level = :level")
-            params["level"] = filters.level
-        if filters.plan is not None:
-            where.append("p.id = :plan")
-            params["plan"] = filters.plan
+        where.extend(_plan_conditions(filters, params, statement_params))
         if filters.section:
             where.append("dl.section = :section")
             params["section"] = filters.section

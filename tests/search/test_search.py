@@ -4,7 +4,6 @@ snippets, the index on SQLite and PostgreSQL, recall@5 on the query set, the CLI
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from healthplan.search import (
     search,
     words,
 )
+from pg_helpers import postgres_schema
 
 QUERIES = Path(__file__).with_name("queries.yaml")
 
@@ -140,8 +140,6 @@ def sample_sqlite(tmp_path_factory) -> str:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def samples(request, sample_sqlite):
     """The demo database (five sample plans) on each kind of database."""
-    from sqlalchemy import create_engine
-
     from healthplan.demo import build_demo
     from healthplan.store.database import open_database
 
@@ -150,20 +148,13 @@ def samples(request, sample_sqlite):
         yield db
         db.close()
         return
-    server = request.getfixturevalue("postgres_server")
-    schema = f"hp_test_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(server)
-    with engine.begin() as conn:
-        conn.execute(text(f"create schema {schema}"))
-    db = open_database(f"{server}?options=-csearch_path%3D{schema}")
-    try:
-        build_demo(db, None)
-        yield db
-    finally:
-        db.close()
-        with engine.begin() as conn:
-            conn.execute(text(f"drop schema {schema} cascade"))
-        engine.dispose()
+    with postgres_schema(request.getfixturevalue("postgres_server")) as url:
+        db = open_database(url)
+        try:
+            build_demo(db, None)
+            yield db
+        finally:
+            db.close()
 
 
 def recall_at_5(session) -> tuple[float, list[str]]:

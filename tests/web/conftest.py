@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import shutil
-import uuid
 
 import pytest
 from web_helpers import WebUser, build_web_demo, make_app
@@ -50,23 +49,15 @@ def _web(request, tmp_path, _sqlite_template):
         yield db, users
         db.close()
         return
-    from sqlalchemy import create_engine, text
-
     from healthplan.store.database import open_database
+    from pg_helpers import postgres_schema
 
-    server = request.getfixturevalue("postgres_server")
-    schema = f"hp_web_{uuid.uuid4().hex[:12]}"
-    engine = create_engine(server)
-    with engine.begin() as conn:
-        conn.execute(text(f"create schema {schema}"))
-    db = open_database(f"{server}?options=-csearch_path%3D{schema}")
-    try:
-        yield db, build_web_demo(db)
-    finally:
-        db.close()
-        with engine.begin() as conn:
-            conn.execute(text(f"drop schema {schema} cascade"))
-        engine.dispose()
+    with postgres_schema(request.getfixturevalue("postgres_server"), "hp_web") as url:
+        db = open_database(url)
+        try:
+            yield db, build_web_demo(db)
+        finally:
+            db.close()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from healthplan.cli import app, bad_input, open_db
-from healthplan.cli.reports import ReportFormat
+from healthplan.reports.kinds import ReportFormat
 
 
 @app.command()

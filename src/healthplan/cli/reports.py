@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from healthplan.cli import app, bad_input, open_db
-
-
-class ReportKind(StrEnum):
-    annual = "annual"
-    midterm = "midterm"
-    final = "final"
-
-
-class ReportFormat(StrEnum):
-    docx = "docx"
-    html = "html"
-    xlsx = "xlsx"
+from healthplan.reports.kinds import ReportFormat, ReportKind
 
 
 @app.command()

@@ -16,6 +16,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from healthplan.permissions import Action, Principal, allowed
+from healthplan.reports.kinds import ReportFormat, ReportKind
 from healthplan.store.evaluation import evaluate_stored_plan
 from healthplan.store.models import Plan, Region, Target
 from healthplan.store.plans import superseded_ids
@@ -246,18 +247,6 @@ def _counts(targets: list[dict]) -> dict[str, int]:
     for t in targets:
         out[t["verdict"]] = out.get(t["verdict"], 0) + 1
     return out
-
-
-class ReportKind(StrEnum):
-    annual = "annual"
-    midterm = "midterm"
-    final = "final"
-
-
-class ReportFormat(StrEnum):
-    docx = "docx"
-    html = "html"
-    xlsx = "xlsx"
 
 
 MEDIA = {
