@@ -83,17 +83,13 @@ def user_token(
     label: str = typer.Option("", "--name", help="令牌用途（如 统计报表脚本）"),
 ) -> None:
     """为用户签发 API 令牌；令牌只显示这一次，库中只存其 SHA-256。"""
-    from sqlalchemy import select
 
-    from healthplan.store.models import User
     from healthplan.store.users import audit, issue_token
 
     db = open_db()
     by = user_id(db)
     with db.session() as session:
-        user = session.scalar(select(User).where(User.name == name))
-        if user is None or not user.password_hash:
-            raise bad_input(f"用户 {name} 不存在（先用 healthplan user add 新增）")
+        user = login_user(session, name)
         if not user.active:
             raise bad_input(f"用户 {name} 已停用")
         token = issue_token(session, user, label)
@@ -127,20 +123,30 @@ def user_list() -> None:
 @user_app.command("disable")
 def user_disable(name: str = typer.Argument(..., help="用户名")) -> None:
     """停用用户：不能再登录，其全部 API 令牌作废。"""
-    from sqlalchemy import select, update
+    from sqlalchemy import update
 
-    from healthplan.store.models import ApiToken, User, now
+    from healthplan.store.models import ApiToken, now
     from healthplan.store.users import audit
 
     db = open_db()
     by = user_id(db)
     with db.session() as session:
-        user = session.scalar(select(User).where(User.name == name))
-        if user is None or not user.password_hash:
-            raise bad_input(f"用户 {name} 不存在")
+        user = login_user(session, name)
         user.active = False
         revoked = session.execute(update(ApiToken).where(
             ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now()))
         audit(session, by, "disable_user", "user", user.id,
               f"停用用户 {name}，作废令牌 {revoked.rowcount} 个")
     typer.echo(f"已停用用户 {name}，其 API 令牌已作废")
+
+
+def login_user(session, name: str):
+    """The user ``name`` who can log in (has a password); bad input otherwise."""
+    from sqlalchemy import select
+
+    from healthplan.store.models import User
+
+    user = session.scalar(select(User).where(User.name == name))
+    if user is None or not user.password_hash:
+        raise bad_input(f"用户 {name} 不存在（先用 healthplan user add 新增）")
+    return user
