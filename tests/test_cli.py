@@ -54,6 +54,7 @@ def test_ingest_json_contract():
         "category": "健康水平", "seq": "2", "name": "婴儿死亡率", "unit": "‰",
         "baseline_year": 2020, "baseline": "3.1", "target_year": 2025, "target": "≤4",
         "attribute": "约束性", "line_start": 23, "line_end": 29,
+        "doubtful": None, "page": None, "confidence": None,
     }
     assert plan["projects"][0]["number"] == 1
 

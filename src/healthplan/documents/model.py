@@ -23,6 +23,14 @@ class Line:
     page: int | None = None
     cells: tuple[str, ...] | None = None
     table: int | None = None  # index of the real table this row belongs to
+    # For text read by OCR: the recogniser's confidence (0–1) of each cell (or of the
+    # whole line when it has no cells); None for text that came from a text layer.
+    confidences: tuple[float, ...] | None = None
+
+    @property
+    def confidence(self) -> float | None:
+        """The lowest OCR confidence on the line, None when it was not read by OCR."""
+        return min(self.confidences) if self.confidences else None
 
     @property
     def is_blank(self) -> bool:

@@ -29,6 +29,12 @@ class IndicatorRow:
     attribute: str
     line_start: int
     line_end: int
+    # Where the reader had to guess (a resynchronised row, a cell split by position, an OCR
+    # value below its confidence threshold): a short reason in Chinese; None when certain.
+    doubtful: str | None = None
+    # Paged formats: the page of the row's first line. OCR: the lowest cell confidence (0–1).
+    page: int | None = None
+    confidence: float | None = None
     # Filled by healthplan.mapping: the catalogue id, how the name matched, the parsed rule.
     indicator_id: str | None = None
     match: object | None = None  # healthplan.catalog.Match
