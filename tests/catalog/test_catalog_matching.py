@@ -273,6 +273,23 @@ MUST_NOT_MATCH = [
     ("每千人口执业（助理）医师数", "每千人口执业医师数"),
     ("孕产妇死亡率", "孕产妇死亡数"),
     ("婴儿死亡率", "婴儿死亡率下降"),
+    # Entries added with the national 十五五 targets and the common county measures.
+    ("每千人口拥有执业医师数", "每千人口执业（助理）医师数"),
+    ("每千常住人口执业医师数", "每千常住人口中医类别执业（助理）医师数"),
+    ("每千人口拥有注册护士数", "每千人口拥有执业医师数"),
+    ("3岁以下婴幼儿入托率", "每千人口拥有3岁以下婴幼儿托位数"),
+    ("3岁以下婴幼儿入托率", "3岁以下儿童系统管理率"),
+    ("养老机构护理型床位占比", "每千人口医疗卫生机构床位数"),
+    ("养老机构护理型床位占比", "每千人口中医类医院床位数"),
+    ("千人口献血率", "婴儿死亡率（‰）"),
+    ("千人口献血率", "每千人口注册护士数"),
+    ("家庭医生签约服务覆盖率", "重点人群家庭医生签约服务覆盖率"),
+    ("县域内就诊率", "基层医疗卫生机构诊疗量占总诊疗量的比例"),
+    ("城乡居民达到《国民体质测定标准》合格以上的人数比例", "经常参加体育锻炼人数比例"),
+    ("健康服务业总规模", "健康服务业总规模年均增速（%）"),
+    ("国家卫生城市占比（%）", "国家卫生乡镇数量占比"),
+    ("严重精神障碍管理率（%）", "严重精神障碍患者规范管理率"),
+    ("孕产妇系统管理率（%）", "孕产妇系统管理率和3岁以下儿童系统管理率（%）"),
 ]
 
 
@@ -334,6 +351,25 @@ VARIANTS = [
     ("出生人口性别比（女=100）", "sex_ratio_at_birth"),
     ("经常参加体育锻炼的人口比例", "regular_exercise_share"),
     ("全国儿童青少年总体近视率", "child_adolescent_myopia"),
+    # A bare 千人口 is 每千人口; 每10万人口 is 每十万人口; the unit in brackets, (‰) included.
+    ("每千人口献血率", "blood_donation_per_1000"),
+    ("全市千人口献血率（‰）", "blood_donation_per_1000"),
+    ("千人口献血率(人次/千人口)", "blood_donation_per_1000"),
+    ("每千常住人口拥有执业医师数（人）", "licensed_physicians_per_1000"),
+    ("每千人口拥有注册护士数", "nurses_per_1000"),
+    ("全省每千户籍人口执业（助理）医师数", "physicians_per_1000"),
+    ("我区每千人口床位数（张/千人）", "beds_per_1000"),
+    # 患者 is a spelling; 规范 is the measure.
+    ("严重精神障碍患者管理率（%）", "severe_mental_disorder_management"),
+    ("高血压规范管理率", "hypertension_standard_management"),
+    # 率 / 比例 / 占比 / 比重; 诊疗人次 = 诊疗量; 总规模 = 规模.
+    ("养老机构护理型床位比例", "eldercare_nursing_bed_share"),
+    ("基层医疗卫生机构诊疗人次占总诊疗人次的比例", "primary_care_visit_share"),
+    ("健康服务业规模（亿元）", "health_service_industry_scale"),
+    ("全市健康服务业总规模（万亿元）", "health_service_industry_scale"),
+    ("国家卫生城市比重", "national_health_city_share"),
+    ("全县孕产妇系统管理率(%)", "maternal_system_management"),
+    ("3岁以下婴幼儿入托率（%）", "childcare_enrolment_under3"),
 ]
 
 
@@ -380,14 +416,17 @@ def test_tcm_sub_row_never_falls_back_to_the_parent():
 # --- (d) unknown names stay unmatched ---------------------------------------------------
 
 UNKNOWN = [
-    "每千人口执业医师数",
     "每千人口执业药师数",
+    "每千人口执业助理医师数",  # the assistants alone: neither 执业医师 nor 执业（助理）医师
+    "健康产业总规模",  # 健康产业 is wider than 健康服务业
+    "国家卫生县城占比",
+    "3岁以下婴幼儿托育服务覆盖率",
+    "每千人口献血量",
     "每千人口精神科执业（助理）医师数",
     "每千老年人口养老床位数",
     "孕产妇死亡数",
     "婴儿死亡率下降",
     "新冠疫苗接种率",
-    "家庭医生签约服务覆盖率",
     "二级以上医院预约诊疗率",
     "高血压患者管理率",
     "人均体育场地面积",
@@ -408,9 +447,10 @@ def test_unknown_name_stays_unmatched(name):
 
 
 def test_unmatched_names_are_listed():
-    matches, unmatched = match_all(["婴儿死亡率", ("每千人口执业医师数", "人"), "家庭医生签约服务覆盖率"])
+    matches, unmatched = match_all(["婴儿死亡率", ("每千人口精神科执业（助理）医师数", "人"),
+                                    "二级以上医院预约诊疗率"])
     assert [m.indicator_id for m in matches] == ["infant_mortality", None, None]
-    assert [m.name for m in unmatched] == ["每千人口执业医师数", "家庭医生签约服务覆盖率"]
+    assert [m.name for m in unmatched] == ["每千人口精神科执业（助理）医师数", "二级以上医院预约诊疗率"]
     # The nearest indicators are offered to whoever resolves it by hand.
     assert unmatched[0].candidates[0][0] == "physicians_per_1000"
     assert "candidates" in unmatched[0].to_json()

@@ -79,9 +79,11 @@ _RANGE_DASH = re.compile(r"(\d)\s*[~〜\u2013\u2014\u2015\u2212\-至到]\s*(\d)"
 _UNIT_PREFIX = re.compile(r"^以[^为]{1,20}为单位")
 _UNIT_NOTE = re.compile(r"\(以[^()]{1,20}为单位(?:统计|计算)?\)")
 _QIZHONG = re.compile(r"^其中[:,、.]?")
-_PREFIXES = ("全市", "全区", "全县", "全省", "全国", "全镇", "本市", "本区", "本县", "我市", "我区",
-             "我县", "居民")
-_PER_POP = re.compile(r"每(千|万|十万)名?(?:常住|户籍|服务)?(?:人口|人)")
+_PREFIXES = ("全市", "全区", "全县", "全省", "全国", "全镇", "全州", "全盟", "全旗", "全域", "本市",
+             "本区", "本县", "本省", "本镇", "我市", "我区", "我县", "我省", "居民")
+# 千人口献血率 = 每千人口献血率: a bare "千人口" is the same denominator as "每千人口".
+_BARE_PER_POP = re.compile(r"(?<![每十\d])(十万|千|万)(?=名?(?:常住|户籍|服务)?人口)")
+_PER_POP = re.compile(r"每(千|万|十万|10万)名?(?:常住|户籍|服务)?(?:人口|人)")
 _CONJ = re.compile(r"以及|[和、,;]")
 # Ordered (old, new) replacements on the NFKC text; each is a spelling, not a meaning, change.
 _SYNONYMS = (
@@ -100,6 +102,10 @@ _SYNONYMS = (
     ("医疗机构", "医疗卫生机构"),
     ("医疗卫生机构床位", "床位"),
     ("报告发病率", "发病率"),
+    # 高血压患者规范管理率 = 高血压规范管理率; 严重精神障碍患者管理率 = 严重精神障碍管理率.
+    ("患者", ""),
+    ("诊疗人次", "诊疗量"),
+    ("总规模", "规模"),
     ("占总费用", "占卫生总费用"),
     ("数量占比", "比例"),
     ("占比", "比例"),
@@ -166,7 +172,8 @@ def normalise_name(name: str) -> str:
     text = text.replace("的", "").replace("拥有", "")
     for old, new in _SYNONYMS:
         text = text.replace(old, new)
-    text = _PER_POP.sub(r"每\1", text)
+    text = _BARE_PER_POP.sub(r"每\1", text)
+    text = _PER_POP.sub(lambda m: "每" + m.group(1).replace("10万", "十万"), text)
     text = _CONJ.sub("、", text)
     if text.endswith("数") and len(text) > 1:
         text = text[:-1]
@@ -189,6 +196,7 @@ _GUARD_WORDS = (
     "户厕", "抗菌", "强度", "门诊", "住院", "三级", "二级", "县级", "基层", "个人", "政府",
     "社会", "职工", "城乡居民", "体育", "食盐", "空气", "水体", "康复", "眼", "远程", "档案",
     "费用", "支出", "增速", "规模", "诊疗", "覆盖", "合格", "性别", "疫苗", "参保", "中医药",
+    "重点人群", "养老", "护理型", "献血", "县域", "入托", "体质",
 )
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
