@@ -7,11 +7,11 @@ of the GB/T 2260 list (3,000 of them, the samples' own regions left out) and eve
 number in its indicator table lines changed (seeded random ±0–20 %); its title is
 "【生成数据】{地区}…" and its source name "generated-NNNN-….txt". The outline paths and
 sections are the sample's own (the generated text keeps its lines). The plans' lines
-are stored in ``document_lines`` and indexed with ``healthplan.search.index_lines``,
+are stored in ``document_lines`` and indexed with ``store.search_index.index_lines``,
 as ``healthplan load`` does.
 
 Then each query (the set below: words, several words, a region, a level, a section) is
-run ``--repeat`` times (default 20) through ``healthplan.search.search`` with
+run ``--repeat`` times (default 20) through ``store.search_index.search`` with
 ``limit=20``, each in a new session, after one warm-up run; median and p95 per query
 are printed.
 
@@ -42,10 +42,11 @@ from sqlalchemy.exc import OperationalError
 from healthplan.documents import read_document
 from healthplan.extract import extract_plan
 from healthplan.samples import sample_paths
-from healthplan.search import document_scope, index_lines, search, tokenizer
+from healthplan.search import tokenizer
 from healthplan.store.database import open_database
 from healthplan.store.documents import line_sections, outline_paths
 from healthplan.store.models import DocumentLine, Plan, Region
+from healthplan.store.search_index import document_scope, index_lines, search
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 LABEL = "【生成数据】"

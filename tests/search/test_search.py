@@ -1,4 +1,4 @@
-"""Full-text search (healthplan.search): segmentation of the domain's terms, queries,
+"""Full-text search (healthplan.search, store.search_*): segmentation of the domain's terms, queries,
 snippets, the index on SQLite and PostgreSQL, recall@5 on the query set, the CLI."""
 
 from __future__ import annotations
@@ -13,16 +13,15 @@ from sqlalchemy import text
 from cli_helpers import assert_bad_input, run_cli
 from healthplan.search import (
     SearchError,
-    clear_index,
-    ensure_index,
     highlight_spans,
-    index_is_stale,
     index_terms,
     make_snippet,
     parse_query,
-    search,
     words,
 )
+from healthplan.store.search_index import clear_index, ensure_index, index_is_stale, search
+from healthplan.store.search_postgres import tsquery
+from healthplan.store.search_sqlite import fts5_query
 from pg_helpers import postgres_schema
 
 QUERIES = Path(__file__).with_name("queries.yaml")
@@ -69,8 +68,8 @@ def test_query_terms_and_groups():
     assert query.terms == ("急救", "反应时间")
     assert [g.word for g in query.groups] == ["急救", "反应时间"]
     assert query.groups[1].split == ("反应", "时间")  # found also when jieba cuts it
-    assert query.fts5() == '"急救" AND ("反应时间" OR ("反应" AND "时间"))'
-    assert query.tsquery(any_word=True) == "'急救' | ('反应时间' | ('反应' & '时间'))"
+    assert fts5_query(query) == '"急救" AND ("反应时间" OR ("反应" AND "时间"))'
+    assert tsquery(query, any_word=True) == "'急救' | ('反应时间' | ('反应' & '时间'))"
 
 
 def test_query_stopwords_dropped_unless_alone():
@@ -83,9 +82,9 @@ def test_query_syntax_is_never_passed_through():
 
     query = parse_query('医联体" OR "x NEAR(a b) -c * \'d:*')
     # Everything the user typed ends up inside quotes: only AND/OR/( ) are operators.
-    outside = re.sub(r'"[^"]*"', " ", query.fts5()).replace("(", " ").replace(")", " ")
+    outside = re.sub(r'"[^"]*"', " ", fts5_query(query)).replace("(", " ").replace(")", " ")
     assert set(outside.split()) == {"AND", "OR"}
-    outside = re.sub(r"'[^']*'", " ", query.tsquery()).replace("(", " ").replace(")", " ")
+    outside = re.sub(r"'[^']*'", " ", tsquery(query)).replace("(", " ").replace(")", " ")
     assert set(outside.split()) == {"&", "|"}
 
 
@@ -190,9 +189,9 @@ def way(request, monkeypatch):
     """Both ways of ranking: every matching line, or the best plans' lines first (what a
     common word over thousands of plans takes; forced here by a threshold of 0)."""
     if request.param == "by_plan":
-        monkeypatch.setattr("healthplan.search.DIRECT_MAX", 0)
-        monkeypatch.setattr("healthplan.search.DIRECT_MAX_POSTGRESQL", 0)
-        monkeypatch.setattr("healthplan.search.PLAN_BATCH", 2)
+        monkeypatch.setattr("healthplan.store.search_sqlite.DIRECT_MAX", 0)
+        monkeypatch.setattr("healthplan.store.search_postgres.DIRECT_MAX", 0)
+        monkeypatch.setattr("healthplan.store.search_index.PLAN_BATCH", 2)
     return request.param
 
 

@@ -6,10 +6,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
 
-from healthplan.search import include_in_schema_comparison
 from healthplan.store.database import describe_url, open_database, resolve_url
 from healthplan.store.models import Base, Region
 from healthplan.store.regions import RegionError, find_region, full_name
+from healthplan.store.search_index import include_in_schema_comparison
 
 
 def test_url_resolution(tmp_path, monkeypatch):

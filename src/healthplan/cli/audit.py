@@ -29,8 +29,8 @@ def audit(
     基期值/属性/目标年份缺失、监测评估机制和责任主体，每条问题附原文行号和引文。"""
     from healthplan.audit import audit_plan, findings_to_json, render_table
 
-    document, extracted, label, stored_parent = _load(plan)
-    parent_plan = _load_parent(parent) if parent is not None else stored_parent
+    document, extracted, label, linked_parent = _load(plan)
+    parent_plan = _load_parent(parent) if parent is not None else linked_parent
     findings = audit_plan(document, extracted, parent_plan)
     if format is AuditFormat.json:
         typer.echo(json.dumps(findings_to_json(findings), ensure_ascii=False, indent=1))
@@ -61,6 +61,7 @@ def _load_stored(plan_id: int):
     from healthplan.extract import extract_plan
     from healthplan.store.documents import plan_document
     from healthplan.store.models import Plan
+    from healthplan.store.plans import stored_parent
 
     db = open_db(quiet=True)
     with db.session() as session:
@@ -72,24 +73,8 @@ def _load_stored(plan_id: int):
         except LookupError as exc:
             raise bad_input(str(exc)) from None
         label = f"{plan.title}（规划 {plan.id}）"
-        parent = _stored_parent(plan.parent) if plan.parent is not None else None
+        parent = stored_parent(plan)
     return document, extract_plan(document), label, parent
-
-
-def _stored_parent(plan):
-    from healthplan.audit import ParentPlan, ParentTarget
-    from healthplan.targets import Rule
-
-    targets = []
-    for t in plan.targets:
-        if not t.indicator_id or not t.rule:
-            continue
-        try:
-            rule = Rule.from_json(t.rule)
-        except (TypeError, ValueError):
-            continue
-        targets.append(ParentTarget(t.indicator_id, t.name, t.unit, t.target_text, rule, t.line_start))
-    return ParentPlan(f"{plan.title}（规划 {plan.id}）", targets, plan.id)
 
 
 def _load_parent(target: str):
@@ -97,13 +82,14 @@ def _load_parent(target: str):
 
     if _is_plan_id(target):
         from healthplan.store.models import Plan
+        from healthplan.store.plans import audit_parent
 
         db = open_db(quiet=True)
         with db.session() as session:
             plan = session.get(Plan, int(target))
             if plan is None:
                 raise bad_input(f"--parent：没有编号为 {target} 的规划")
-            return _stored_parent(plan)
+            return audit_parent(plan)
     from healthplan.cli.ingest import read_document_and_plan
 
     read = read_document_and_plan(target)

@@ -1,4 +1,4 @@
-"""`healthplan search`: full-text search across every stored plan (healthplan.search)."""
+"""`healthplan search`: full-text search across every stored plan (healthplan.search, store.search_index)."""
 
 from __future__ import annotations
 
@@ -31,8 +31,9 @@ def search_command(
     reindex: bool = typer.Option(False, "--reindex", help="重建检索索引（全部已保存的规划原文）"),
 ) -> None:
     """在已载入的全部规划原文中检索（中文分词），按相关度列出规划、章节路径、行号和命中的原文。"""
-    from healthplan.search import SearchError, ensure_index, index_is_stale, search
-    from healthplan.search import reindex as rebuild
+    from healthplan.search import SearchError
+    from healthplan.store.search_index import ensure_index, index_is_stale, search
+    from healthplan.store.search_index import reindex as rebuild
 
     if not 1 <= limit <= 1000:
         raise bad_input(f"--limit：结果数 {limit} 不合理，应为 1–1000")

@@ -67,7 +67,7 @@ def store_document(session: Session, document: Document, extracted: ExtractedPla
     ]
     if rows:
         session.execute(insert(DocumentLine), rows)
-        from healthplan.search import index_document
+        from healthplan.store.search_index import index_document
 
         index_document(session, sha)
     return len(rows)

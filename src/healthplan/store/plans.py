@@ -10,7 +10,9 @@
   the document, where that region × indicator × year has none yet (a printed plan never
   overrides a figure already entered; a difference is reported).
 * ``parent_id`` links a plan to the plan of its region's nearest ancestor with one for
-  the same period (江阴市 under 无锡市), whichever is loaded first.
+  the same period (江阴市 under 无锡市), whichever is loaded first; ``stored_parent``
+  gives that parent as the ``audit.ParentPlan`` a plan's audit compares it with (the
+  CLI's ``audit`` and the web pages both use it).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from healthplan import catalog
+from healthplan.audit import ParentPlan, ParentTarget
 from healthplan.catalog import normalise_name, unit_factor
 from healthplan.documents.model import Document
 from healthplan.extract import ExtractedPlan
@@ -31,7 +34,7 @@ from healthplan.store.models import Commitment, Plan, Project, Region, Target
 from healthplan.store.observations import NewObservation, current_observations, record
 from healthplan.store.regions import ancestors, find_region
 from healthplan.store.users import audit
-from healthplan.targets import parse_value
+from healthplan.targets import Rule, parse_value
 
 
 class PlanLoadError(ValueError):
@@ -347,3 +350,25 @@ def child_plans(session: Session, plan: Plan) -> list[Plan]:
     children = session.scalars(select(Plan).where(Plan.parent_id == plan.id).order_by(Plan.id))
     superseded = superseded_ids(session)
     return [p for p in children if p.id not in superseded]
+
+
+def audit_parent(plan: Plan) -> ParentPlan:
+    """A stored plan's checkable targets as the parent plan an audit compares a child
+    plan against (``audit.audit_plan``); targets without an indicator or a readable rule
+    are left out, as ``audit.parent_from_plan`` leaves out unmatched rows."""
+    targets = []
+    for t in plan.targets:
+        if not t.indicator_id or not t.rule:
+            continue
+        try:
+            rule = Rule.from_json(t.rule)
+        except (TypeError, ValueError):
+            continue
+        targets.append(ParentTarget(t.indicator_id, t.name, t.unit, t.target_text, rule,
+                                    t.line_start))
+    return ParentPlan(f"{plan.title}（规划 {plan.id}）", targets, plan.id)
+
+
+def stored_parent(plan: Plan) -> ParentPlan | None:
+    """The plan's stored parent (``link_parents``) for its audit; None when it has none."""
+    return audit_parent(plan.parent) if plan.parent is not None else None

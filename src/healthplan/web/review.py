@@ -5,7 +5,7 @@
   document never change (a revision is a new plan).
 * :func:`plan_tracked` — ``store.progress.tracked_items``, kept until progress is
   recorded for the plan (entries are never deleted, so the largest entry id tells).
-* :func:`readable_search` — ``search.search`` limited to the plans the user may read:
+* :func:`readable_search` — ``store.search_index.search`` limited to the plans the user may read:
   a user with a region (not an admin) searches that region and the regions below it.
 
 No web framework here: plain functions over a session and a principal.
@@ -64,16 +64,15 @@ def plan_findings(session: Session, plan: Plan) -> list:
 
 def _audit(session: Session, plan: Plan) -> list:
     from healthplan.audit import audit_plan
-    from healthplan.cli.audit import _stored_parent
     from healthplan.extract import extract_plan
     from healthplan.store.documents import plan_document
+    from healthplan.store.plans import stored_parent
 
     try:
         document = plan_document(session, plan.id)
     except LookupError as exc:
         raise AuditUnavailable(str(exc)) from None
-    parent = _stored_parent(plan.parent) if plan.parent is not None else None
-    return audit_plan(document, extract_plan(document), parent)
+    return audit_plan(document, extract_plan(document), stored_parent(plan))
 
 
 def parent_label(plan: Plan) -> str | None:
@@ -110,10 +109,11 @@ def verdict_counts(items) -> dict[str, int]:
 def readable_search(session: Session, principal: Principal, query: str, *,
                     region: str | None = None, level: str | None = None,
                     section: str | None = None, limit: int = 20) -> list:
-    """``search.search`` over the plans ``principal`` may read. Raises
+    """``store.search_index.search`` over the plans ``principal`` may read. Raises
     ``search.SearchError`` (a Chinese message) for a query or filter that cannot be used."""
-    from healthplan.search import SearchError, parse_query, search
+    from healthplan.search import SearchError, parse_query
     from healthplan.store.regions import RegionError, find_region
+    from healthplan.store.search_index import search
 
     parse_query(query)  # a bad query is named before anything else
     scope = region.strip() if region and region.strip() else None
@@ -144,7 +144,7 @@ def prepare_index(db, readers) -> None:
     lines are missing from it, as in a database from before the index. ``readers``: the
     application's read-only sessionmaker. Call before the reading session of the search,
     so that its snapshot sees the index."""
-    from healthplan.search import ensure_index, index_is_stale
+    from healthplan.store.search_index import ensure_index, index_is_stale
 
     with readers.begin() as session:
         stale = index_is_stale(session)

@@ -5,8 +5,8 @@ developer runs ``alembic`` by hand."""
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from healthplan.search import include_in_schema_comparison
 from healthplan.store.models import Base
+from healthplan.store.search_index import include_in_schema_comparison
 
 config = context.config
 target_metadata = Base.metadata

@@ -16,8 +16,9 @@ counts are ``INCLUDE``d), so that the plans that match best are picked from one 
 entry per plan and word rather than from every matching line.
 
 The index has no SQLAlchemy model (it is dialect-specific); schema comparisons leave it
-out (``healthplan.search.include_in_schema_comparison``). Lines stored before this
-revision are indexed on the first search (``healthplan.search.ensure_index``).
+out (``healthplan.store.search_index.include_in_schema_comparison``). Lines stored
+before this revision are indexed on the first search
+(``healthplan.store.search_index.ensure_index``).
 
 Revision ID: 0003
 Revises: 0002
