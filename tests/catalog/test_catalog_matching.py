@@ -517,3 +517,12 @@ def test_normalise_name_examples():
     assert normalise_name("人均期望寿命") == normalise_name("居民人均预期寿命")
     assert normalise_name("全科医生") == normalise_name("全科医师")
     assert normalise_name("婴儿死亡率（‰）") == "婴儿死亡率"
+
+
+def test_blood_donation_in_its_printed_units():
+    # 江阴市's body text: “到2025年，献血率达18/千人口”; others print 人次/千人口 or ‰.
+    for name, unit in [("献血率", "/千人口"), ("千人口献血率", "人次/千人口"),
+                       ("每千人口献血率", "‰"), ("全市千人口献血率（人次/千人）", "")]:
+        m = match(name, unit)
+        assert (m.indicator_id, m.unit, m.unit_note) == ("blood_donation_per_1000", "‰", None), m
+    assert match("千人口献血率", "%").unit_note  # a per-cent figure is flagged
