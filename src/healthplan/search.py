@@ -353,6 +353,20 @@ class Query:
         return Query(self.text, self.terms, tuple(Group(g.word) for g in self.groups))
 
 
+def render_query(query: Query, *, quote, all_of: str, any_of: str,
+                 any_word: bool = False) -> str:
+    """The query in a database's full-text syntax: each word quoted by ``quote`` (so
+    nothing the user typed is an operator), or — when jieba cuts it — all of its parts
+    (``all_of``) as an alternative (``any_of``); every word (AND) or any (OR)."""
+    def group(g: Group) -> str:
+        whole = quote(g.word)
+        if not g.split:
+            return whole
+        return f"({whole} {any_of} ({f' {all_of} '.join(quote(p) for p in g.split)}))"
+
+    return f" {any_of if any_word else all_of} ".join(group(g) for g in query.groups)
+
+
 def parse_query(query: str) -> Query:
     """Space-separated terms, each segmented into words; raises SearchError for a query
     that cannot be searched."""

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from healthplan.search import Group, Query
+from healthplan.search import Query, render_query
 from healthplan.store import search_index as shared
 from healthplan.store.search_index import (
     INDEX_TABLE,
@@ -37,17 +37,9 @@ def tsquery_string(word: str) -> str:
     return "'" + word.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsquery_group(group: Group) -> str:
-    """One query word: itself, or all of its parts when jieba cuts it."""
-    whole = tsquery_string(group.word)
-    if not group.split:
-        return whole
-    return f"({whole} | ({' & '.join(tsquery_string(p) for p in group.split)}))"
-
-
 def tsquery(query: Query, *, any_word: bool = False) -> str:
     """The query as a tsquery: every word (&), or any of them (|)."""
-    return (" | " if any_word else " & ").join(tsquery_group(g) for g in query.groups)
+    return render_query(query, quote=tsquery_string, all_of="&", any_of="|", any_word=any_word)
 
 
 # --------------------------------------------------------------------------- search

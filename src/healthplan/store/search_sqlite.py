@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from healthplan.search import Group, Query
+from healthplan.search import Query, render_query
 from healthplan.store import search_index as shared
 from healthplan.store.search_index import DOCUMENT_TABLE, INDEX_TABLE, DocumentScope, Filters
 
@@ -32,17 +32,9 @@ def fts5_string(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-def fts5_group(group: Group) -> str:
-    """One query word: itself, or all of its parts when jieba cuts it."""
-    whole = fts5_string(group.word)
-    if not group.split:
-        return whole
-    return f"({whole} OR ({' AND '.join(fts5_string(p) for p in group.split)}))"
-
-
 def fts5_query(query: Query, *, any_word: bool = False) -> str:
     """The query as an FTS5 expression: every word (AND), or any of them (OR)."""
-    return (" OR " if any_word else " AND ").join(fts5_group(g) for g in query.groups)
+    return render_query(query, quote=fts5_string, all_of="AND", any_of="OR", any_word=any_word)
 
 
 # --------------------------------------------------------------------------- search
