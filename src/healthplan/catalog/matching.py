@@ -7,8 +7,8 @@ Four steps, first hit wins:
 3. normalised  both sides reduced by ``normalise_name`` are equal — this absorbs
                spelling variation (variant characters, full/half-width, 每千常住人口
                → 每千, 期望寿命 → 预期寿命, 全科医生 → 全科医师, a unit inside the name,
-               a trailing 数, 全市/全区/居民/其中： prefixes …) without an alias per
-               spelling;
+               a trailing 数, 全市/全区/居民/其中： prefixes, 千人口 → 每千, 患者,
+               医保 → 基本医疗保险, 率/比例/占比/比重 …) without an alias per spelling;
 4. fuzzy       the normalised names are very similar AND agree on every
                distinguishing token (ages and other numbers, 中医, 孕产妇 vs 婴儿,
                死亡 vs 管理, 每千 vs 每万 …) AND no other indicator comes close.
