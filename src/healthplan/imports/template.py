@@ -32,7 +32,7 @@ from healthplan import catalog
 from healthplan.catalog import normalise_unit
 from healthplan.catalog.units import units_compatible
 from healthplan.documents.model import DocumentError
-from healthplan.imports.reading import (
+from healthplan.imports.rows import (
     ObservationFile,
     Problem,
     RawRow,
@@ -42,6 +42,7 @@ from healthplan.imports.reading import (
 )
 from healthplan.store.models import Plan
 from healthplan.store.regions import full_name
+from healthplan.workbooks import neutralise
 
 KIND = "healthplan-observation-template"
 VERSION = 1
@@ -143,7 +144,7 @@ def _workbook(plan: Plan, rows: list[TemplateRow], years: list[int]):
     _table(sheet, headers, rows, years)
     _layout(sheet, headers, years)
     _meta_sheet(workbook, plan, years)
-    return workbook
+    return neutralise(workbook)
 
 
 def _styles():

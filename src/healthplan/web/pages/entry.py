@@ -362,7 +362,7 @@ def _entry_file(region_code: str, indicator: str, year: str, value: str, source:
                 reason: str):
     """The form's value as a one-row observation file, checked like any import (the
     reason is the row's note: a correction's reason)."""
-    from healthplan.imports.reading import ObservationFile, RawRow
+    from healthplan.imports.rows import ObservationFile, RawRow
 
     row = RawRow(2, {"region": region_code, "indicator": indicator.strip(),
                      "year": year.strip(), "value": value.strip(), "source": source.strip(),
