@@ -235,7 +235,6 @@ def demo() -> None:
     db = open_db(url, quiet=True)
     out = console()
     out.print(f"示例数据库：{db.describe()}", highlight=False)
-    uid = user_id(db)
     steps = 8  # five documents, the national figures, the evaluation, the accounts
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("建立示例数据库", total=steps)
@@ -243,7 +242,7 @@ def demo() -> None:
         def step(description: str) -> None:
             progress.update(task, description=description, advance=1)
 
-        result = build_demo(db, uid, step)
+        result = build_demo(db, step=step)  # the system's own load, not the login user's
         step("评价")
         with db.session() as session:
             evaluations = [evaluate_stored_plan(session, item.plan.id) for item in result.plans]
