@@ -24,7 +24,7 @@ from pathlib import Path
 from healthplan.documents.model import DocumentError
 from healthplan.documents.reader import read_file_bytes
 from healthplan.documents.text import decode_text
-from healthplan.imports.rows import FIELD_CN, ObservationFile, RawRow, cell_text
+from healthplan.imports.rows import FIELD_CN, ObservationFile, RawRow, cell_text, check_cells
 from healthplan.imports.template import read_template
 
 SUFFIXES = (".csv", ".xlsx")
@@ -55,11 +55,16 @@ def read_observation_file(path: str | Path) -> ObservationFile:
         text, _ = decode_text(path, data)
         return ObservationFile(path, "csv", digest, _long_rows(path, _csv_records(text)))
     workbook = _open_workbook(path, data)
+    formulas = _open_workbook(path, data, data_only=False)
     if "_meta" in workbook.sheetnames:
-        return read_template(path, digest, workbook)
+        return read_template(path, digest, workbook, formulas)
     sheet = workbook.worksheets[0]
     records = [[cell_text(c.value, c.number_format) for c in row] for row in sheet.iter_rows()]
-    return ObservationFile(path, "xlsx", digest, _long_rows(path, records))
+    rows = _long_rows(path, records)
+    header_row, header = _header_record(records)
+    check_cells(path, sheet, formulas.worksheets[0], first_row=header_row,
+                headers=dict(enumerate(header, start=1)))
+    return ObservationFile(path, "xlsx", digest, rows)
 
 
 def _read_bytes(path: str) -> bytes:
@@ -72,13 +77,15 @@ def _read_bytes(path: str) -> bytes:
     return read_file_bytes(path)
 
 
-def _open_workbook(path: str, data: bytes):
+def _open_workbook(path: str, data: bytes, *, data_only: bool = True):
+    """The workbook with the values Excel last computed (``data_only``), or with the
+    formulas themselves (to tell a formula nobody computed from an empty cell)."""
     from openpyxl import load_workbook
 
     if not data.startswith(b"PK\x03\x04"):
         raise DocumentError(path, "不是有效的 .xlsx 文件（不是 Excel 工作簿，可能只是改了扩展名）")
     try:
-        return load_workbook(io.BytesIO(data), data_only=True)
+        return load_workbook(io.BytesIO(data), data_only=data_only)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
         raise DocumentError(path, f"不是有效的 .xlsx 文件（已损坏或被截断：{type(exc).__name__}）"
                             ) from None
@@ -106,8 +113,7 @@ def _long_rows(path: str, records: list[list[str]]) -> list[RawRow]:
     numbered = [(n, rec) for n, rec in enumerate(records, start=1) if any(c for c in rec)]
     if not numbered:
         raise DocumentError(path, "文件中没有内容")
-    start = next((k for k, (_, rec) in enumerate(numbered[:HEADER_SEARCH])
-                  if set(REQUIRED) <= {_HEADER_FIELD.get(header_key(c)) for c in rec}), 0)
+    start = _header_index(numbered)
     header_row, header = numbered[start]
     columns = _header_columns(path, header_row, header)
     rows = []
@@ -117,6 +123,17 @@ def _long_rows(path: str, records: list[list[str]]) -> list[RawRow]:
     if not rows:
         raise DocumentError(path, "只有表头，没有数据行")
     return rows
+
+
+def _header_index(numbered: list[tuple[int, list[str]]]) -> int:
+    return next((k for k, (_, rec) in enumerate(numbered[:HEADER_SEARCH])
+                 if set(REQUIRED) <= {_HEADER_FIELD.get(header_key(c)) for c in rec}), 0)
+
+
+def _header_record(records: list[list[str]]) -> tuple[int, list[str]]:
+    """The header's row number and cells (as ``_long_rows`` finds them)."""
+    numbered = [(n, rec) for n, rec in enumerate(records, start=1) if any(c for c in rec)]
+    return numbered[_header_index(numbered)]
 
 
 def _header_columns(path: str, row: int, header: list[str]) -> dict[str, int]:
