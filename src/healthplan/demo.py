@@ -10,6 +10,10 @@ What goes in, all real and each value with its source:
 
 Nothing is invented: regions have no figures after 2020 here, so their 2021–2025 plans
 are evaluated as 无数据 until observations are imported (``observe import``).
+
+These are the system's own loads: plans, observations and audit entries carry no user
+(``user_id`` None), which every page and report shows as 系统, never the login name of
+whoever ran ``healthplan demo``.
 """
 
 from __future__ import annotations
@@ -60,11 +64,13 @@ def record_national_figures(db: Database, user_id: int | None) -> int:
         return done.written
 
 
-def build_demo(db: Database, user_id: int | None,
+def build_demo(db: Database, user_id: int | None = None,
                step: Callable[[str], None] = lambda _: None) -> DemoResult:
     """Load the sample plans and the national figures into ``db`` (idempotent).
 
-    ``step`` is called with a description before each slow step (for a progress bar).
+    ``user_id`` None (the default, and what ``healthplan demo`` uses) attributes them to
+    the system; tests may pass a user. ``step`` is called with a description before each
+    slow step (for a progress bar).
     """
     result = DemoResult()
     for path in sample_paths():

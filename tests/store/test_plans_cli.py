@@ -58,7 +58,8 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
     assert_bad_input(run(url, "load", str(JIANGYIN), "--region", "鼓楼区"), "对应多个地区")
     assert_bad_input(run(url, "regions", "火星市"), "未知地区")
     assert_bad_input(run("postgresql://nobody@127.0.0.1:1/none", "plans"), "无法连接数据库")
-    assert_bad_input(run(url, "evaluate", "--plan", "1", "--year", "20"), "--year")
+    # a year is judged against the plan's period (tests/store/test_years.py): no plan, no year
+    assert_bad_input(run(url, "evaluate", "--plan", "1", "--year", "20"), "规划 1 不存在")
 
 
 def test_a_new_database_says_where_it_is(tmp_path):

@@ -107,7 +107,7 @@ def history_command(
 
 
 def _history_line(obs, names: dict[int, str]) -> str:
-    from healthplan.imports.reading import number_text
+    from healthplan.imports.rows import number_text
 
     when = obs.recorded_at
     if when.tzinfo is None:  # SQLite keeps no zone; the store writes UTC

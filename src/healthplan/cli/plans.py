@@ -34,8 +34,11 @@ def load(
     file: Path = typer.Argument(..., help="规划文件（.txt .docx .pdf .html）"),
     region: str = typer.Option(None, "--region", help="规划所属地区（名称或六位行政区划代码）；默认从文件识别"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="只输出规划 ID"),
+    replace: bool = typer.Option(False, "--replace",
+                                 help="确认以此文件取代本地区同一规划期的现行规划（征求意见稿改为同名正式稿时不需要）"),
 ) -> None:
-    """读取规划文件并存入数据库，输出规划 ID。同一文件重复载入不会重复存储；修订稿与原稿并存并列出变化。"""
+    """读取规划文件并存入数据库，输出规划 ID。同一文件重复载入不会重复存储；修订稿与原稿并存并列出变化；
+    取代本地区同一规划期的现行规划须加 --replace 确认。"""
     from healthplan.store.plans import PlanLoadError, load_plan
 
     read = read_document_and_plan(str(file))
@@ -47,7 +50,7 @@ def load(
     try:
         with db.session() as session:
             stored = load_plan(session, extracted, region_text=region, user_id=uid,
-                               document=document)
+                               document=document, replace=replace)
             lines = [str(stored[-1].plan.id)] if quiet else [describe_stored(s) for s in stored]
     except PlanLoadError as exc:
         raise bad_input(str(exc)) from None
@@ -129,21 +132,21 @@ class EvaluateFormat(StrEnum):
 @app.command()
 def evaluate(
     plan: int = typer.Option(..., "--plan", help="规划 ID（healthplan plans 列出）"),
-    year: int = typer.Option(None, "--year", help="评价年份；默认取有监测值的最近年份"),
+    year: int = typer.Option(None, "--year", help="评价年份（基期年至规划期末次年）；默认取规划期内有数据的最近年份"),
     format: EvaluateFormat = typer.Option(EvaluateFormat.table, "--format", "-f",
                                           help="table：终端表格；json：一行 JSON"),
 ) -> None:
     """评价一个规划：逐项指标给出最新监测值、结论和说明，并列出全国数据作对照。"""
-    from healthplan.store.evaluation import PlanNotFound, evaluate_stored_plan
+    from healthplan.store.evaluation import PlanNotFound, YearOutOfRange, evaluate_stored_plan
 
-    if year is not None and not 1949 <= year <= 2100:
-        raise bad_input(f"--year：评价年份 {year} 不合理")
     db = open_db()
     with db.session() as session:
         try:
             result = evaluate_stored_plan(session, plan, year)
         except PlanNotFound as exc:
             raise bad_input(str(exc)) from None
+        except YearOutOfRange as exc:
+            raise bad_input(f"--year：{exc}") from None
         if format is EvaluateFormat.json:
             typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
             return
@@ -224,6 +227,7 @@ def demo() -> None:
     from healthplan.demo import build_demo, create_demo_accounts
     from healthplan.store.database import ENV_URL, default_sqlite_path
     from healthplan.store.evaluation import evaluate_stored_plan
+    from healthplan.store.plans import PlanLoadError
 
     url = options.db
     if url is None and not os.environ.get(ENV_URL):
@@ -235,7 +239,6 @@ def demo() -> None:
     db = open_db(url, quiet=True)
     out = console()
     out.print(f"示例数据库：{db.describe()}", highlight=False)
-    uid = user_id(db)
     steps = 8  # five documents, the national figures, the evaluation, the accounts
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("建立示例数据库", total=steps)
@@ -243,7 +246,10 @@ def demo() -> None:
         def step(description: str) -> None:
             progress.update(task, description=description, advance=1)
 
-        result = build_demo(db, uid, step)
+        try:
+            result = build_demo(db, step=step)  # the system's own load, not the login user's
+        except PlanLoadError as exc:  # a --db that holds other plans of the sample regions
+            raise bad_input(f"示例数据未能载入：{exc}") from None
         step("评价")
         with db.session() as session:
             evaluations = [evaluate_stored_plan(session, item.plan.id) for item in result.plans]

@@ -15,7 +15,7 @@ def report(
     plan: int = typer.Option(..., "--plan", help="规划 ID（healthplan plans 列出）"),
     kind: ReportKind = typer.Option(ReportKind.annual, "--kind",
                                     help="annual：年度监测；midterm：中期评估；final：终期评估"),
-    year: int = typer.Option(None, "--year", help="评价年份；默认：年度取最近有数据的年份，中期取规划期中间一年，终期取规划期末"),
+    year: int = typer.Option(None, "--year", help="评价年份（基期年至规划期末次年）；默认：年度取规划期内有数据的最近年份，中期同此但不晚于规划期末前一年，终期取规划期末"),
     format: ReportFormat = typer.Option(ReportFormat.docx, "--format", "-f", help="docx、html 或 xlsx"),
     out: Path = typer.Option(None, "--out", "-o", help="输出文件；默认在当前目录按地区、规划期和报告类型命名"),
 ) -> None:

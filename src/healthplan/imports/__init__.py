@@ -23,7 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from healthplan.documents.model import DocumentError
-from healthplan.imports.reading import ObservationFile, Problem, RawRow, read_observation_file
+from healthplan.imports.reading import read_observation_file
+from healthplan.imports.rows import ObservationFile, Problem, RawRow
 from healthplan.imports.template import TemplateError, write_template
 from healthplan.imports.validation import Checked, validate
 from healthplan.store.models import ImportBatch

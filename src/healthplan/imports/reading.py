@@ -19,19 +19,16 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 
 from healthplan.documents.model import DocumentError
 from healthplan.documents.reader import read_file_bytes
 from healthplan.documents.text import decode_text
+from healthplan.imports.rows import FIELD_CN, ObservationFile, RawRow, cell_text, check_cells
+from healthplan.imports.template import read_template
 
 SUFFIXES = (".csv", ".xlsx")
-FIELDS = ("region", "indicator", "year", "value", "source", "note", "unit")
 REQUIRED = ("region", "indicator", "year", "value", "source")
-FIELD_CN = {"region": "地区", "indicator": "指标", "year": "年份", "value": "数值",
-            "source": "数据来源", "note": "备注", "unit": "单位"}
 
 # Header spellings (compared after NFKC, lower case, whitespace and brackets removed).
 HEADERS = {
@@ -48,72 +45,6 @@ HEADER_SEARCH = 10  # non-blank records looked at for the header
 _HEADER_FIELD = {spelling: name for name, spellings in HEADERS.items() for spelling in spellings}
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a file, a row or a cell; ``row`` None for the whole file."""
-
-    row: int | None
-    column: str
-    message: str
-    severity: str = "error"  # error / warning
-    field: str = field(default="", compare=False)  # region / indicator / … ("" for none)
-
-    @property
-    def order(self) -> tuple:
-        """Row by row; in a row, errors first, then in the order of FIELDS."""
-        rank = FIELDS.index(self.field) if self.field in FIELDS else len(FIELDS)
-        return (self.row or 0, not self.is_error, rank)
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == "error"
-
-    def line(self, file_name: str) -> str:
-        """``文件:第N行:列:问题`` — the form the CLI prints, one problem a line."""
-        text = self.message if self.is_error else f"警告：{self.message}"
-        if self.row is None:
-            return f"{file_name}:{self.column + ':' if self.column else ''}{text}"
-        return f"{file_name}:第{self.row}行:{self.column}:{text}"
-
-
-@dataclass(frozen=True)
-class RawRow:
-    """One value as read: the cells by field name, as text, and where they are."""
-
-    row: int  # the row number a spreadsheet shows (1-based, header included)
-    cells: dict[str, str]  # field → text ("" when empty)
-    columns: dict[str, str]  # field → the column as the user sees it (its header)
-
-    def cell(self, name: str) -> str:
-        return self.cells.get(name, "")
-
-    def column(self, name: str) -> str:
-        return self.columns.get(name, FIELD_CN[name])
-
-
-@dataclass(frozen=True)
-class TemplateInfo:
-    """What the hidden ``_meta`` sheet of a generated template says."""
-
-    plan_id: int
-    region_code: str
-    version: int
-
-
-@dataclass
-class ObservationFile:
-    path: str
-    format: str  # csv / xlsx / template
-    sha256: str
-    rows: list[RawRow]
-    template: TemplateInfo | None = None
-    problems: list[Problem] = field(default_factory=list)  # found while reading rows
-
-    @property
-    def name(self) -> str:
-        return Path(self.path).name
-
-
 def read_observation_file(path: str | Path) -> ObservationFile:
     """Read a CSV, an Excel sheet in long format, or a filled template."""
     path = str(path)
@@ -124,13 +55,16 @@ def read_observation_file(path: str | Path) -> ObservationFile:
         text, _ = decode_text(path, data)
         return ObservationFile(path, "csv", digest, _long_rows(path, _csv_records(text)))
     workbook = _open_workbook(path, data)
+    formulas = _open_workbook(path, data, data_only=False)
     if "_meta" in workbook.sheetnames:
-        from healthplan.imports.template import read_template
-
-        return read_template(path, digest, workbook)
+        return read_template(path, digest, workbook, formulas)
     sheet = workbook.worksheets[0]
     records = [[cell_text(c.value, c.number_format) for c in row] for row in sheet.iter_rows()]
-    return ObservationFile(path, "xlsx", digest, _long_rows(path, records))
+    rows = _long_rows(path, records)
+    header_row, header = _header_record(records)
+    check_cells(path, sheet, formulas.worksheets[0], first_row=header_row,
+                headers=dict(enumerate(header, start=1)))
+    return ObservationFile(path, "xlsx", digest, rows)
 
 
 def _read_bytes(path: str) -> bytes:
@@ -143,13 +77,15 @@ def _read_bytes(path: str) -> bytes:
     return read_file_bytes(path)
 
 
-def _open_workbook(path: str, data: bytes):
+def _open_workbook(path: str, data: bytes, *, data_only: bool = True):
+    """The workbook with the values Excel last computed (``data_only``), or with the
+    formulas themselves (to tell a formula nobody computed from an empty cell)."""
     from openpyxl import load_workbook
 
     if not data.startswith(b"PK\x03\x04"):
         raise DocumentError(path, "不是有效的 .xlsx 文件（不是 Excel 工作簿，可能只是改了扩展名）")
     try:
-        return load_workbook(io.BytesIO(data), data_only=True)
+        return load_workbook(io.BytesIO(data), data_only=data_only)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, EOFError) as exc:
         raise DocumentError(path, f"不是有效的 .xlsx 文件（已损坏或被截断：{type(exc).__name__}）"
                             ) from None
@@ -177,8 +113,7 @@ def _long_rows(path: str, records: list[list[str]]) -> list[RawRow]:
     numbered = [(n, rec) for n, rec in enumerate(records, start=1) if any(c for c in rec)]
     if not numbered:
         raise DocumentError(path, "文件中没有内容")
-    start = next((k for k, (_, rec) in enumerate(numbered[:HEADER_SEARCH])
-                  if set(REQUIRED) <= {_HEADER_FIELD.get(header_key(c)) for c in rec}), 0)
+    start = _header_index(numbered)
     header_row, header = numbered[start]
     columns = _header_columns(path, header_row, header)
     rows = []
@@ -188,6 +123,17 @@ def _long_rows(path: str, records: list[list[str]]) -> list[RawRow]:
     if not rows:
         raise DocumentError(path, "只有表头，没有数据行")
     return rows
+
+
+def _header_index(numbered: list[tuple[int, list[str]]]) -> int:
+    return next((k for k, (_, rec) in enumerate(numbered[:HEADER_SEARCH])
+                 if set(REQUIRED) <= {_HEADER_FIELD.get(header_key(c)) for c in rec}), 0)
+
+
+def _header_record(records: list[list[str]]) -> tuple[int, list[str]]:
+    """The header's row number and cells (as ``_long_rows`` finds them)."""
+    numbered = [(n, rec) for n, rec in enumerate(records, start=1) if any(c for c in rec)]
+    return numbered[_header_index(numbered)]
 
 
 def _header_columns(path: str, row: int, header: list[str]) -> dict[str, int]:
@@ -208,24 +154,3 @@ def _header_columns(path: str, row: int, header: list[str]) -> dict[str, int]:
                                   "（应为 region,indicator,year,value,source[,note] 或 "
                                   "地区,指标,年份,数值,数据来源[,备注]）")
     return columns
-
-
-def cell_text(value, number_format: str | None = "General") -> str:
-    """An Excel cell as the text a person sees: 37 not 37.0, 0.37 shown as 37% → "37%"."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int | float):
-        if "%" in (number_format or ""):
-            # Typing "37%" into Excel stores 0.37 with a percent format.
-            return number_text(value * 100) + "%"
-        return number_text(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def number_text(x: float) -> str:
-    x = float(f"{x:.12g}")  # drop binary noise (0.123 * 100)
-    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)

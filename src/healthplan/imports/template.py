@@ -32,16 +32,18 @@ from healthplan import catalog
 from healthplan.catalog import normalise_unit
 from healthplan.catalog.units import units_compatible
 from healthplan.documents.model import DocumentError
-from healthplan.imports.reading import (
+from healthplan.imports.rows import (
     ObservationFile,
     Problem,
     RawRow,
     TemplateInfo,
     cell_text,
+    check_cells,
     number_text,
 )
 from healthplan.store.models import Plan
 from healthplan.store.regions import full_name
+from healthplan.workbooks import neutralise
 
 KIND = "healthplan-observation-template"
 VERSION = 1
@@ -143,7 +145,7 @@ def _workbook(plan: Plan, rows: list[TemplateRow], years: list[int]):
     _table(sheet, headers, rows, years)
     _layout(sheet, headers, years)
     _meta_sheet(workbook, plan, years)
-    return workbook
+    return neutralise(workbook)
 
 
 def _styles():
@@ -278,13 +280,18 @@ def _meta_sheet(workbook, plan: Plan, years: list[int]) -> None:
 _YEAR_HEADER = re.compile(r"^(\d{4})年$")
 
 
-def read_template(path: str, digest: str, workbook) -> ObservationFile:
-    """The filled cells of a template as rows (one per value), with the template's plan."""
+def read_template(path: str, digest: str, workbook, formulas) -> ObservationFile:
+    """The filled cells of a template as rows (one per value), with the template's plan.
+    ``formulas`` is the same workbook read with its formulas (see ``check_cells``)."""
     meta = _read_meta(path, workbook[META])
     if meta["sheet"] not in workbook.sheetnames:
         raise DocumentError(path, f"模板中找不到工作表“{meta['sheet']}”（工作表被改名或删除）")
     sheet = workbook[meta["sheet"]]
     columns = _columns(path, sheet, meta["header_row"])
+    headers = {col: cell_text(sheet.cell(meta["header_row"], col).value)
+               for col in range(1, sheet.max_column + 1)}
+    check_cells(path, sheet, formulas[meta["sheet"]], first_row=meta["header_row"] + 1,
+                headers=headers, also=(meta["source_cell"],))
     sheet_source = cell_text(sheet[meta["source_cell"]].value)
     rows: list[RawRow] = []
     problems: list[Problem] = []

@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session
 from healthplan import catalog
 from healthplan.catalog import Indicator, normalise_unit, unit_factor
 from healthplan.catalog.units import units_compatible
-from healthplan.imports.reading import ObservationFile, Problem, RawRow, number_text
+from healthplan.imports.rows import ObservationFile, Problem, RawRow, number_text
 from healthplan.store.models import Plan, Target
 from healthplan.store.observations import NewObservation, current_values
 from healthplan.store.regions import RegionError, find_region

@@ -33,6 +33,7 @@ from healthplan.evaluate import VERDICT_CN
 from healthplan.reports.content import VERDICT_ORDER, VERDICT_TEXT, ReportError, format_number
 from healthplan.reports.output import write_atomically
 from healthplan.targets import Rule
+from healthplan.workbooks import neutralise
 
 FORMATS = ("html", "xlsx", "docx")
 STATUS_CN = {"final": "正式稿", "draft": "征求意见稿"}
@@ -497,7 +498,7 @@ def build_comparison_workbook(comparison: Comparison):
     _compare_sheet(workbook.active, comparison)
     _excluded_sheet(workbook.create_sheet(EXCLUDED), comparison)
     _notes_sheet(workbook.create_sheet(NOTES), comparison)
-    return workbook
+    return neutralise(workbook)
 
 
 def _compare_sheet(sheet, comparison: Comparison) -> None:

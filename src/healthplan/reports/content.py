@@ -210,11 +210,15 @@ class Report:
 
 
 def default_year(plan: Plan, kind: str, data_year: int) -> int:
+    """The report year when none is given (the rule in ``store.evaluation``): the plan's
+    evaluation year (``data_year``, the newest year with data in the period); for a
+    mid-term report no later than the year before the period ends, so the latest figures
+    a clerk entered are in it; for a final report the period's last year."""
     start, end = plan.period_start, plan.period_end
     if kind == "final":
         return end
     if kind == "midterm":
-        return start + (end - start) // 2
+        return min(max(data_year, start), max(end - 1, start))
     return min(max(data_year, start), end)
 
 
@@ -228,12 +232,14 @@ def build_report(session: Session, plan_id: int, kind: str, year: int | None = N
         plan = get_plan(session, plan_id)
     except LookupError as exc:
         raise ReportError(str(exc)) from None
-    if year is not None and not plan.period_start - 1 <= year <= plan.period_end + 1:
-        raise ReportError(f"年份 {year} 不在规划期 {plan.period} 内（可用 {plan.period_start - 1}"
-                          f"—{plan.period_end + 1} 年）")
-    if year is None:
-        from healthplan.store.evaluation import default_year as data_year
+    from healthplan.store.evaluation import YearOutOfRange, check_year
+    from healthplan.store.evaluation import default_year as data_year
 
+    try:
+        check_year(plan, year)
+    except YearOutOfRange as exc:
+        raise ReportError(str(exc)) from None
+    if year is None:
         year = default_year(plan, kind, data_year(session, plan))
     evaluation = evaluate_stored_plan(session, plan_id, year)
     targets = {t.id: t for t in plan.targets}

@@ -33,6 +33,7 @@ from healthplan.reports.content import (
 )
 from healthplan.reports.output import write_atomically
 from healthplan.targets import _fmt
+from healthplan.workbooks import neutralise
 
 EVALUATION, OBSERVATIONS, SOURCES, NOTES = "指标评价", "监测数据", "数据来源", "说明"
 TRACKED = "承诺与专栏"
@@ -94,7 +95,7 @@ def build_workbook(report: Report):
     _tracked_sheet(workbook.create_sheet(TRACKED), report)
     _sources_sheet(workbook.create_sheet(SOURCES), report)
     _notes_sheet(workbook.create_sheet(NOTES), report)
-    return workbook
+    return neutralise(workbook)
 
 
 # --------------------------------------------------------------------------- sheets

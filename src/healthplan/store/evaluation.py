@@ -2,6 +2,18 @@
 the national figure beside each (the benchmark), for one year.
 
 The verdicts come from :mod:`healthplan.evaluate`; this module only gathers the data.
+
+The evaluation year follows one rule everywhere (``evaluate``, ``report``, the API, the
+dashboard and its tracked section, the indicator page, the entry form):
+
+* the default is the newest year within the plan period that has data for the plan — an
+  observation of one of its indicators for its region or the nation (the benchmark), or
+  recorded progress of one of its commitments or projects; with none, the period's
+  first year (:func:`default_year`). A mid-term report takes the same year but no later
+  than the year before the period ends; a final report takes the period's last year;
+* a year given explicitly must lie between the base year (the year before the period)
+  and the year after the period (when the last year's figures are published); any other
+  year is refused with one message (:func:`check_year`).
 """
 
 from __future__ import annotations
@@ -14,7 +26,7 @@ from sqlalchemy.orm import Session
 from healthplan import catalog
 from healthplan.evaluate import VERDICT_CN, Evaluation, evaluate_plan
 from healthplan.extract.model import IndicatorRow
-from healthplan.store.models import Observation, Plan, Region
+from healthplan.store.models import Observation, Plan, ProgressEntry, Region
 from healthplan.store.observations import current_series
 from healthplan.store.plans import child_plans, superseded_ids
 from healthplan.store.regions import nation
@@ -23,6 +35,10 @@ from healthplan.targets import Rule
 
 class PlanNotFound(LookupError):
     pass
+
+
+class YearOutOfRange(ValueError):
+    """A year the plan cannot be evaluated for; the message is for the user."""
 
 
 @dataclass
@@ -105,14 +121,31 @@ def get_plan(session: Session, plan_id: int) -> Plan:
     return plan
 
 
+def year_range(plan: Plan) -> tuple[int, int]:
+    """The years a plan can be evaluated for: its base year to the year after its end."""
+    return plan.period_start - 1, plan.period_end + 1
+
+
+def check_year(plan: Plan, year: int | None) -> None:
+    """Refuse a year outside :func:`year_range` (None, the default year, passes)."""
+    first, last = year_range(plan)
+    if year is not None and not first <= year <= last:
+        raise YearOutOfRange(f"年份 {year} 不在规划期 {plan.period} 内（可选 {first}—{last} 年："
+                             "基期年至规划期末的次年）")
+
+
 def default_year(session: Session, plan: Plan) -> int:
-    """The newest year with an observation for one of the plan's indicators, of its
-    region or the nation (the benchmark), within the plan period; else its first year."""
+    """The newest year within the plan period with data for the plan: an observation of
+    one of its indicators, of its region or the nation (the benchmark), or recorded
+    progress of its commitments and projects; else the period's first year."""
     ids = {t.indicator_id for t in plan.targets if t.indicator_id}
     regions = [plan.region_id, nation(session).id]
-    newest = session.scalar(select(func.max(Observation.year)).where(
+    observed = session.scalar(select(func.max(Observation.year)).where(
         Observation.region_id.in_(regions), Observation.indicator_id.in_(ids),
         Observation.year <= plan.period_end))
+    progressed = session.scalar(select(func.max(ProgressEntry.year)).where(
+        ProgressEntry.plan_id == plan.id, ProgressEntry.year <= plan.period_end))
+    newest = max((y for y in (observed, progressed) if y is not None), default=None)
     if newest is None or newest < plan.period_start:
         return plan.period_start
     return newest
@@ -121,6 +154,7 @@ def default_year(session: Session, plan: Plan) -> int:
 def evaluate_stored_plan(session: Session, plan_id: int, year: int | None = None, *,
                          with_children: bool = True) -> PlanEvaluation:
     plan = get_plan(session, plan_id)
+    check_year(plan, year)
     year = default_year(session, plan) if year is None else year
     region = plan.region
     ids = {t.indicator_id for t in plan.targets if t.indicator_id}
@@ -197,6 +231,9 @@ def evaluate_all_plans(session: Session, year: int, plan_ids=None) -> dict[int, 
     against its region's current observations, with the same definitions as
     :func:`evaluate_stored_plan`: simple comparisons and 左右 targets through
     :func:`healthplan.evaluate.evaluate_many` (numpy), every other rule one by one.
+    A bulk analysis over all periods: unlike :func:`evaluate_stored_plan` it does not
+    refuse a year outside a plan's :func:`year_range` (such a plan is judged as after
+    its target year).
     """
     import numpy as np
 

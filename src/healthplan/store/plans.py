@@ -13,6 +13,18 @@
   the same period (江阴市 under 无锡市), whichever is loaded first; ``stored_parent``
   gives that parent as the ``audit.ParentPlan`` a plan's audit compares it with (the
   CLI's ``audit`` and the web pages both use it).
+
+What is refused, before anything is stored (one message naming the file):
+
+* two indicator rows that map to the same catalogue indicator (two 人均预期寿命): a plan
+  has one target per indicator, so which one counts would be a guess; both lines named;
+* a plan larger than any real one (``MAX_TARGETS``, ``MAX_PROJECTS``,
+  ``MAX_COMMITMENTS``): a file that yields thousands of targets is not a plan, or was
+  misread;
+* a document that would supersede the current plan of its region and period, unless
+  asked (``replace=True``, ``load --replace``) — a file must not silently take the place
+  of the plan a commission monitors. A revision of a 征求意见稿 with the same title (the
+  draft → final step) needs no confirmation: that is the expected course of a plan.
 """
 
 from __future__ import annotations
@@ -41,6 +53,18 @@ class PlanLoadError(ValueError):
     """The document cannot be stored as a plan; the message says why (for the user)."""
 
 
+class PlanSupersedes(PlanLoadError):
+    """The document would supersede the current plan of its region and period, and that
+    was not confirmed (``replace``); the message says which plan and how to confirm."""
+
+
+# Far above real plans (the national and provincial 十四五 plans have 20–80 indicators,
+# a few dozen 专栏 and some hundred quantified commitments), far below a misread file.
+MAX_TARGETS = 300
+MAX_PROJECTS = 300
+MAX_COMMITMENTS = 3000
+
+
 @dataclass
 class StoredPlan:
     plan: Plan
@@ -52,17 +76,26 @@ class StoredPlan:
 
 
 def load_plan(session: Session, extracted: ExtractedPlan, *, region_text: str | None = None,
-              user_id: int | None = None, document: Document | None = None) -> list[StoredPlan]:
+              user_id: int | None = None, document: Document | None = None,
+              replace: bool = False) -> list[StoredPlan]:
     """Store ``extracted`` (the previous plan rebuilt from a completion table first, then
     the document's own plan), and ``document``'s text when given. Raises PlanLoadError for
-    a document that cannot be a plan."""
+    a document that cannot be a plan, PlanSupersedes for one that would replace the
+    current plan of its region and period when ``replace`` is not given."""
     info = extracted.document
     name = info.path.rsplit("/", 1)[-1]
     if not any(t.kind == "plan" and t.rows for t in extracted.indicator_tables):
         raise PlanLoadError(f"{name}：未找到本期规划指标表，未载入")
     if info.period is None:
         raise PlanLoadError(f"{name}：未识别规划期（如 2021—2025年），未载入")
+    check_size(name, extracted)
+    check_duplicates(name, [t for t in extracted.indicator_tables if t.kind == "plan"])
+    for table in extracted.indicator_tables:
+        if table.kind == "completion" and table.period is not None:
+            check_duplicates(name, [table])
     region = _region_for(session, region_text or info.region, name, given=bool(region_text))
+    if not replace:
+        _check_supersedes(session, extracted, region, name)
     stored = []
     for table in extracted.indicator_tables:
         if table.kind == "completion" and table.period is not None and table.rows:
@@ -72,6 +105,62 @@ def load_plan(session: Session, extracted: ExtractedPlan, *, region_text: str | 
         store_document(session, document, extracted)
     link_parents(session)
     return stored
+
+
+def check_size(name: str, extracted: ExtractedPlan) -> None:
+    """Refuse a plan larger than any real one (see ``MAX_TARGETS``)."""
+    targets = sum(len(t.rows) for t in extracted.indicator_tables if t.kind == "plan")
+    counts = (("主要指标", targets, MAX_TARGETS, "项"),
+              ("专栏", len(extracted.projects), MAX_PROJECTS, "个"),
+              ("量化承诺", len(extracted.commitments), MAX_COMMITMENTS, "条"))
+    for what, count, limit, measure in counts:
+        if count > limit:
+            raise PlanLoadError(
+                f"{name}：识别出{what} {count} {measure}，超过一个规划的合理上限 {limit} {measure}"
+                "（实际规划的主要指标一般为 20～80 项）；该文件可能不是一份规划，"
+                "或表格、正文识别有误，未载入")
+
+
+def check_duplicates(name: str, tables: list[IndicatorTable]) -> None:
+    """Refuse two rows of one plan that map to the same catalogue indicator, naming both."""
+    first: dict[str, IndicatorRow] = {}
+    for table in tables:
+        for row in table.rows:
+            if row.indicator_id is None:
+                continue
+            earlier = first.setdefault(row.indicator_id, row)
+            if earlier is not row:
+                indicator = catalog.get(row.indicator_id)
+                raise PlanLoadError(
+                    f"{name}：第 {earlier.line_start} 行“{earlier.name}”（{earlier.unit or '无单位'}，"
+                    f"目标 {earlier.target or '—'}）和第 {row.line_start} 行“{row.name}”"
+                    f"（{row.unit or '无单位'}，目标 {row.target or '—'}）都对应指标“{indicator.name}”"
+                    f"（{indicator.id}）；一个规划中每项指标只能有一个目标，请核对指标表后重新载入，未载入")
+
+
+def _check_supersedes(session: Session, extracted: ExtractedPlan, region: Region,
+                      name: str) -> None:
+    """Refuse to supersede the current plan of the region and period unasked, except a
+    draft's revision with the same title (draft → final)."""
+    info = extracted.document
+    start, end = info.period.start, info.period.end
+    if _existing(session, info.sha256 or "", start, end) is not None:
+        return  # the same document again: nothing is stored
+    earlier = latest_revision(session, region.id, start, end, origin="document")
+    if earlier is None:
+        return
+    if earlier.status == "draft" and _bare_title(earlier.title) == _bare_title(info.title or ""):
+        return
+    raise PlanSupersedes(
+        f"{name}：{region.name} {start}–{end} 年已有规划 {earlier.id}《{earlier.title}》"
+        f"（{_status(earlier.status)}，{earlier.source_name}）；载入此文件将以它取代该规划"
+        "（原规划保留为历史版本）。确认取代请加 --replace，未载入")
+
+
+def _bare_title(title: str) -> str:
+    """A title without its draft marks and spacing: 征求意见稿 and final compare equal."""
+    title = re.sub(r"[（(【\[]?\s*(征求意见稿|送审稿|草案|讨论稿|修订稿)\s*[）)】\]]?", "", title)
+    return re.sub(r"\s+", "", title)
 
 
 def _region_for(session: Session, text: str | None, name: str, *, given: bool) -> Region:

@@ -5,7 +5,8 @@ The functions the CLI, the web dashboard, the API and the reports call:
 ``tracked_items(session, plan_id, year=None) -> list[TrackedItem]``
     Every commitment and project of a plan (commitments first, in document order), each
     with its rule, its latest progress up to ``year``, its verdict for ``year`` and a
-    Chinese explanation. ``year`` defaults to :func:`default_year`.
+    Chinese explanation. ``year`` defaults to the plan's evaluation year
+    (:func:`healthplan.store.evaluation.default_year`, the same for indicators).
 ``tracked_item(session, plan_id, kind, number, year=None) -> TrackedItem``
     One of them (``kind`` "commitment" | "project", ``number`` its 1-based position in the
     plan, as ``tracked_items`` and ``healthplan track list`` show it).
@@ -38,7 +39,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from healthplan.evaluate import VERDICT_CN
-from healthplan.store.evaluation import PlanNotFound, get_plan
+from healthplan.store.evaluation import PlanNotFound, default_year, get_plan
 from healthplan.store.models import Commitment, Plan, ProgressEntry, Project
 from healthplan.store.users import audit
 from healthplan.targets import _fmt, _u
@@ -191,16 +192,6 @@ def progress_history(session: Session, plan_id: int, kind: str, number: int,
     if year is not None:
         query = query.where(ProgressEntry.year == year)
     return list(session.scalars(query.order_by(ProgressEntry.year, ProgressEntry.version)))
-
-
-def default_year(session: Session, plan: Plan, today: date | None = None) -> int:
-    """The newest year with progress recorded for the plan; without any, this year
-    (kept within the plan period)."""
-    newest = max((e.year for e in session.scalars(
-        select(ProgressEntry).where(ProgressEntry.plan_id == plan.id))), default=None)
-    if newest is None:
-        newest = (today or date.today()).year
-    return min(max(newest, plan.period_start), plan.period_end)
 
 
 # --------------------------------------------------------------------------- tracked items

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -89,13 +88,17 @@ def clamp_year(plan: Plan, year: int | None) -> int | None:
 
 def plan_tracked(session: Session, plan_id: int, year: int | None = None) -> list:
     """``tracked_items(session, plan_id, year)``, computed again only when progress has
-    been recorded for the plan since (or the day changed: the default year is today's)."""
+    been recorded for the plan since. The default year (None) is resolved first: it
+    follows the observations too, which the cache key does not see."""
+    from healthplan.store.evaluation import default_year
     from healthplan.store.progress import tracked_items
 
+    if year is None and (plan := session.get(Plan, plan_id)) is not None:
+        year = default_year(session, plan)
     newest = session.scalar(select(func.max(ProgressEntry.id))
                             .where(ProgressEntry.plan_id == plan_id))
     bind = session.get_bind()
-    key = (str(getattr(bind, "engine", bind).url), plan_id, year, newest, date.today())
+    key = (str(getattr(bind, "engine", bind).url), plan_id, year, newest)
     return _TRACKED.get(key, lambda: tracked_items(session, plan_id, year))
 
 

@@ -23,13 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from healthplan import catalog
 from healthplan.documents.model import DocumentError
 from healthplan.imports import ImportConflict, ImportRejected, import_observations
-from healthplan.imports.reading import (
-    ObservationFile,
-    Problem,
-    RawRow,
-    number_text,
-    read_observation_file,
-)
+from healthplan.imports.reading import read_observation_file
+from healthplan.imports.rows import ObservationFile, Problem, RawRow, number_text
 from healthplan.imports.validation import resolve_indicator, validate
 from healthplan.permissions import Action, Principal
 from healthplan.store.models import ImportBatch, Observation, Plan, Region, Target, User

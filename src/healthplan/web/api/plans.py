@@ -169,7 +169,8 @@ def _json(value) -> bytes:
             summary="规划的评价：逐项指标的结论（与 healthplan evaluate --format json 字段相同）",
             response_class=Response,
             responses={200: {"content": {"application/json": {}}},
-                       404: {"description": "规划不存在"}, 403: {"description": "无权查看"}})
+                       404: {"description": "规划不存在"}, 403: {"description": "无权查看"},
+                       422: {"description": "年份不在可评价的年份内（基期年至规划期末次年）"}})
 async def get_evaluation(request: Request, plan_id: PlanId,
                          principal: Annotated[Principal, Depends(reader)], year: Year = None):
     return await _dashboard(request, principal, plan_id, year, "evaluation.json")
@@ -204,8 +205,14 @@ def _refuse(request: Request, principal: Principal, region_id: int, plan_id: int
 
 def _compute(request: Request, plan_id: int, year: int | None) -> dict[str, bytes]:
     """Evaluate the plan once; its evaluation and its summary, as JSON."""
+    from healthplan.store.evaluation import YearOutOfRange
+
     with reading(request) as session:
-        evaluation = evaluate_stored_plan(session, plan_id, year).to_json()
+        try:
+            evaluation = evaluate_stored_plan(session, plan_id, year).to_json()
+        except YearOutOfRange as exc:
+            raise Problem(422, str(exc), errors=[{"field": "year", "message": str(exc)}]
+                          ) from None
     return {"evaluation.json": _json(evaluation),
             "summary.json": _json(summary_of(evaluation))}
 
@@ -214,7 +221,8 @@ def _compute(request: Request, plan_id: int, year: int | None) -> dict[str, byte
             summary="规划概览（仪表板）：结论计数、约束性指标未达预期项、下级规划计数",
             response_class=Response,
             responses={200: {"content": {"application/json": {}}},
-                       404: {"description": "规划不存在"}, 403: {"description": "无权查看"}})
+                       404: {"description": "规划不存在"}, 403: {"description": "无权查看"},
+                       422: {"description": "年份不在可评价的年份内（基期年至规划期末次年）"}})
 async def get_summary(request: Request, plan_id: PlanId,
                       principal: Annotated[Principal, Depends(reader)], year: Year = None):
     return await _dashboard(request, principal, plan_id, year, "summary.json")

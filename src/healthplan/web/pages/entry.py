@@ -271,7 +271,11 @@ def _entry_page(request: Request, session: Session, me: Principal, plan: Plan,
     values = current_values(session, [plan.region_id], {r.indicator_id for r in rows})
     current = {ind: {y: v.value for y, v in by_year.items()}
                for (_, ind), by_year in values.items()}
+    from healthplan.store.evaluation import default_year
+
     form = {"indicator": "", "year": "", "value": "", "source": "", "reason": "", **context.pop("form", {})}
+    # preselect the plan's evaluation year (the dashboard's), not the first year listed
+    form["year"] = form["year"] or str(default_year(session, plan))
     return render(request, "entry.html", status_code, plan=plan, rows=rows, current=current,
                   years=list(range(plan.period_start - 1, plan.period_end + 1)),
                   links=plan_links(session, me, plan), form=form,
@@ -362,7 +366,7 @@ def _entry_file(region_code: str, indicator: str, year: str, value: str, source:
                 reason: str):
     """The form's value as a one-row observation file, checked like any import (the
     reason is the row's note: a correction's reason)."""
-    from healthplan.imports.reading import ObservationFile, RawRow
+    from healthplan.imports.rows import ObservationFile, RawRow
 
     row = RawRow(2, {"region": region_code, "indicator": indicator.strip(),
                      "year": year.strip(), "value": value.strip(), "source": source.strip(),

@@ -168,7 +168,8 @@ def dashboard(request: Request, plan_id: int, year: int | None = None):
             .where(Observation.region_id == plan.region_id)
             .order_by(Observation.recorded_at.desc()).limit(1)).first()
         years = list(range(plan.period_start, plan.period_end + 2))
-        tracked = plan_tracked(session, plan.id, clamp_year(plan, year))
+        # the same year as the indicators (a year after the period: its last year)
+        tracked = plan_tracked(session, plan.id, clamp_year(plan, ev.year))
         return render(request, "dashboard.html", plan=plan, ev=ev, rows=rows, counts=counts,
                       total=len(ev.targets), years=years, latest=latest, tracked=tracked,
                       tracked_counts=verdict_counts(tracked),
@@ -179,9 +180,14 @@ def dashboard(request: Request, plan_id: int, year: int | None = None):
 
 
 def check_year(plan: Plan, year: int | None) -> None:
-    if year is not None and not plan.period_start - 1 <= year <= plan.period_end + 1:
-        raise PageError(f"年份 {year} 不在规划期 {plan.period} 内（可选 {plan.period_start - 1}—"
-                        f"{plan.period_end + 1} 年）。", 400, "年份无效")
+    """The rule of ``store.evaluation.check_year``, as a page's 400."""
+    from healthplan.store.evaluation import YearOutOfRange
+    from healthplan.store.evaluation import check_year as check
+
+    try:
+        check(plan, year)
+    except YearOutOfRange as exc:
+        raise PageError(f"{exc}。", 400, "年份无效") from None
 
 
 # --------------------------------------------------------------------------- indicator
