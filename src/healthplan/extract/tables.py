@@ -133,6 +133,8 @@ class _RawRow:
     cells: list[str]
     line_start: int
     line_end: int
+    doubtful: str | None = None  # why the reader had to guess this row's cells
+    category: str | None = None  # the category, when the layout gave it apart from the cells
 
 
 def _is_category_row(cells: list[str]) -> bool:
@@ -180,7 +182,9 @@ def _table_from_grid(
         def cell(role: str, cells: list[str] = cells) -> str:
             return cells[roles[role]] if role in roles else ""
 
-        if cell("category"):
+        if raw.category is not None:
+            category = raw.category
+        elif cell("category"):
             category = cell("category")
         name, unit = cell("name"), cell("unit")
         if not name:
@@ -201,6 +205,7 @@ def _table_from_grid(
                 attribute=cell("attribute"),
                 line_start=raw.line_start,
                 line_end=raw.line_end,
+                doubtful=raw.doubtful,
             )
         )
     return table if table.rows else None
@@ -325,6 +330,8 @@ def _text_tables(lines: list[Line], period: Period | None, skip: set[int]):
         if len(cells) >= 3 and any(is_name_header(c) for c in cells):
             caption, _ = _caption_before(lines, i)
             header, raw_rows, last = _one_row_per_line_table(lines, i)
+        elif "\t" not in line.text and (spaced := _spaced_table(lines, i, period)):
+            caption, header, raw_rows, last = spaced
         elif _tab_led(line) and is_name_header(line.text):
             start = i
             while start > 0 and _tab_led(lines[start - 1]) and not _blank(lines[start - 1]):
@@ -350,6 +357,70 @@ def _caption_line_number(lines: list[Line], index: int, caption: str) -> int | N
         if lines[back].text.strip() == caption:
             return lines[back].number
     return None
+
+
+def _spaced_table(lines: list[Line], index: int, period: Period | None):
+    """A space-aligned table whose header is lines[index], or None."""
+    from healthplan.extract import layout
+
+    words = [_norm(t.text) for t in layout.tokens(lines[index].text)]
+    if len(words) < 3 or not any(is_name_header(w) for w in words):
+        return None
+    if _map_columns(words, period) is None:
+        return None
+
+    def roles_ok(columns, placed) -> bool:
+        # Each header word keeps its role with the text below it ("序" + "号" = "序号").
+        for k, below in placed.items():
+            before, after = _norm(columns[k].header), _norm(columns[k].header + "".join(below))
+            for _, pattern in _ROLE_PATTERNS:
+                if pattern.match(before) and not pattern.match(after):
+                    return False
+        return True
+
+    columns, body = layout.read_header(lines, index, roles_ok)
+    header = [_norm(c.header) for c in columns]
+    mapped = _map_columns(header, period)
+    if mapped is None:
+        return None
+    roles = {k: v for k, v in mapped.roles.items()}
+    fixed = {roles.get(r) for r in ("category", "seq", "name", "unit")}
+    value_cols = {k for k in range(len(columns)) if k not in fixed}
+    header_texts = {"".join(header)} | {
+        re.sub(r"\s+", "", lines[k].text) for k in range(index, body)
+    }
+    first_line = re.sub(r"\s+", "", lines[index].text)
+
+    def reheader(k: int):
+        if re.sub(r"\s+", "", lines[k].text) != first_line:
+            return None
+        return layout.read_header(lines, k, roles_ok)
+
+    rows, categories, last = layout.read_rows(lines, body, columns, roles, value_cols,
+                                              header_texts, reheader)
+    if not rows:
+        return None
+    raw_rows = []
+    for row, category in zip(rows, categories, strict=True):
+        doubt = "；".join(dict.fromkeys(row.doubts)) or None
+        raw_rows.append(_RawRow(layout.row_cells(row, len(columns)), lines[row.first].number,
+                                lines[row.last].number, doubt, category))
+    return _spaced_caption(lines, index), header, raw_rows, lines[last].number
+
+
+def _spaced_caption(lines: list[Line], index: int) -> str:
+    """The caption above a space-aligned table: the nearest line of text, across the blank
+    lines and page number a converter leaves when the table starts a new page."""
+    from healthplan.extract import layout
+
+    for back in range(index - 1, max(index - 80, -1), -1):
+        text = lines[back].text.replace("\f", "").strip()
+        if not text or layout.is_page_furniture(lines, back):
+            continue
+        # A caption is one short line, not a row of cells ("表1  …" may keep two spaces).
+        short = len(text) <= 60 and len(layout.tokens(text)) <= 2
+        return text if short else ""
+    return ""
 
 
 # --- real tables ---------------------------------------------------------------
