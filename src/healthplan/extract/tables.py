@@ -332,6 +332,10 @@ def _text_tables(lines: list[Line], period: Period | None, skip: set[int]):
             header, raw_rows, last = _one_row_per_line_table(lines, i)
         elif "\t" not in line.text and (spaced := _spaced_table(lines, i, period)):
             caption, header, raw_rows, last = spaced
+        elif "\t" not in line.text and is_name_header(line.text) and (
+            pasted := _pasted_table(lines, i, period)
+        ):
+            caption, header, raw_rows, last = pasted
         elif _tab_led(line) and is_name_header(line.text):
             start = i
             while start > 0 and _tab_led(lines[start - 1]) and not _blank(lines[start - 1]):
@@ -406,6 +410,43 @@ def _spaced_table(lines: list[Line], index: int, period: Period | None):
         raw_rows.append(_RawRow(layout.row_cells(row, len(columns)), lines[row.first].number,
                                 lines[row.last].number, doubt, category))
     return _spaced_caption(lines, index), header, raw_rows, lines[last].number
+
+
+_VALUE_HEADER = re.compile(r"(19|20)\d{2}|目标|基期|基数|完成|规划|现状|预期值|远景|指标值")
+
+
+def _is_header_word(text: str) -> bool:
+    text = _norm(text)
+    return any(p.match(text) for _, p in _ROLE_PATTERNS) or bool(_VALUE_HEADER.search(text))
+
+
+def _pasted_table(lines: list[Line], index: int, period: Period | None):
+    """A table pasted one cell per line, whose header contains lines[index], or None."""
+    from healthplan.extract import cells as pasted
+
+    run = pasted.header_run(lines, index, _is_header_word)
+    if run is None:
+        return None
+    header = [_norm(lines[k].text) for k in range(*run) if lines[k].text.strip()]
+    years = [h for h in header if _YEAR.search(h)]
+    if len(years) >= 2:  # "指标值" over "2020年" and "2025年", pasted in reading order
+        header = [h for h in header if h not in ("指标值", "指标数值", "数值")]
+    mapped = _map_columns(header, period)
+    if mapped is None:
+        return None
+    by_index = {v: k for k, v in mapped.roles.items()}
+    roles = [by_index.get(k, "value") for k in range(len(header))]
+    roles = [r if r in ("category", "seq", "name", "unit", "attribute") else "value"
+             for r in roles]
+    rows, last = pasted.read_rows(lines, run[1], roles)
+    if not rows:
+        return None
+    raw_rows = [
+        _RawRow(pasted.row_cells(row, roles), lines[row.first].number, lines[row.last].number,
+                "；".join(dict.fromkeys(row.doubts)) or None, row.category)
+        for row in rows
+    ]
+    return _spaced_caption(lines, run[0]), header, raw_rows, lines[last].number
 
 
 def _spaced_caption(lines: list[Line], index: int) -> str:
