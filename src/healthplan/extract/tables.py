@@ -39,6 +39,7 @@ _YEAR = re.compile(r"(19|20)\d{2}")
 _ACTUAL = re.compile(r"完成|实际|现状|基期|基线|基数|现值")
 _TARGET = re.compile(r"目标|规划|预期值")
 _ATTRIBUTE_VALUES = ("约束性", "预期性")
+_VALUE_HEADER = re.compile(r"(19|20)\d{2}|目标|基期|基数|完成|规划|现状|预期值|远景|指标值")
 _FIVE_YEAR_PLAN = re.compile(r"[“\"]?十([一二三四五六七八九])五[”\"]?")
 _CN_ONES = "一二三四五六七八九"
 
@@ -67,6 +68,12 @@ class _Columns:
     baseline_year: int | None
     target_year: int | None
     completion: bool  # the baseline column is a previous plan's actual result
+    missing_target: str | None = None  # why the table has no target column
+
+
+_IGNORED = re.compile(r"^(备注|说明|责任单位|牵头单位|数据来源|来源|口径)")
+_COMPLETED = re.compile(r"完成|实际|实现")  # a previous plan's result, not a base-year value
+_FAR = re.compile(r"远景|展望")
 
 
 def _map_columns(header: list[str], period: Period | None) -> _Columns | None:
@@ -79,7 +86,7 @@ def _map_columns(header: list[str], period: Period | None) -> _Columns | None:
                 roles[role] = index
                 break
         else:
-            if text:
+            if text and not _IGNORED.match(text):
                 values.append((index, text))
     if "name" not in roles or not values:
         return None
@@ -88,27 +95,51 @@ def _map_columns(header: list[str], period: Period | None) -> _Columns | None:
         match = _YEAR.search(text)
         return int(match.group(0)) if match else None
 
+    def is_actual(text: str) -> bool:
+        return bool(_ACTUAL.search(text))
+
+    def is_target(text: str) -> bool:
+        return bool(_TARGET.search(text)) and not is_actual(text)
+
+    # A 2035 远景 column (or any year past the plan's end) is not the plan's target.
+    near = [v for v in values if not _FAR.search(v[1])
+            and not (period and (year_of(v[1]) or 0) > period.end)] or values
     target_year = baseline_year = None
+    missing = None
     completion = False
-    if len(values) == 1:
-        roles["target"] = values[0][0]
-        target_year = year_of(values[0][1])
+    actual = [v for v in near if is_actual(v[1])]
+    target = [v for v in near if is_target(v[1])]
+    if len(near) == 1:
+        only = near[0]
+        year = year_of(only[1])
+        if period and year is not None and year < period.end and not is_target(only[1]):
+            # A 2020 column alone in a 2021–2025 table is the base year, not the target.
+            roles["baseline"] = only[0]
+            baseline_year = year
+            missing = f"表中没有{period.end}年目标值列（仅有“{header[only[0]]}”列），目标缺失"
+        else:
+            roles["target"] = only[0]
+            target_year = year
     else:
-        actual = [v for v in values if _ACTUAL.search(v[1])]
-        target = [v for v in values if _TARGET.search(v[1]) and not _ACTUAL.search(v[1])]
         if actual and target:
             base, goal = actual[0], target[0]
-            completion = True
+            completion = any(_COMPLETED.search(v[1]) for v in actual)
         else:
-            ordered = sorted(values, key=lambda v: (year_of(v[1]) or 9999, v[0]))
-            base, goal = ordered[0], ordered[-1]
+            goal_year = period.end if period else None
+            at_end = [v for v in near if goal_year and year_of(v[1]) == goal_year]
+            ordered = sorted(near, key=lambda v: (year_of(v[1]) or 9999, v[0]))
+            goal = at_end[0] if at_end else ordered[-1]
+            rest = [v for v in ordered if v is not goal]
+            base = rest[0]
         roles["baseline"], roles["target"] = base[0], goal[0]
         baseline_year, target_year = year_of(base[1]), year_of(goal[1])
-    if target_year is None and period is not None:
+    if target_year is None and period is not None and "target" in roles:
         target_year = period.end
     if completion and baseline_year is None:
         baseline_year = target_year
-    return _Columns(roles, baseline_year, target_year, completion)
+    if baseline_year is None and "baseline" in roles and period is not None and not completion:
+        baseline_year = period.start - 1  # 基期值 of a five-year plan: the year before it
+    return _Columns(roles, baseline_year, target_year, completion, missing)
 
 
 # --- unit inside the name --------------------------------------------------
@@ -205,7 +236,7 @@ def _table_from_grid(
                 attribute=cell("attribute"),
                 line_start=raw.line_start,
                 line_end=raw.line_end,
-                doubtful=raw.doubtful,
+                doubtful=raw.doubtful or columns.missing_target,
             )
         )
     return table if table.rows else None
@@ -292,9 +323,60 @@ def _one_cell_per_line_table(lines: list[Line], start: int):
     return header, raw_rows, last
 
 
-def _one_row_per_line_table(lines: list[Line], start: int):
-    header = lines[start].text.strip("\n").split("\t")
-    header = [c.strip() for c in header]
+def _split_tabs(text: str) -> list[str]:
+    return [c.strip() for c in text.strip("\n").split("\t")]
+
+
+def _split_pipes(text: str) -> list[str]:
+    """'| 领域 | 序号 | … |' → cells (a markdown table's outer pipes are optional)."""
+    text = text.strip()
+    if text.startswith("|"):
+        text = text[1:]
+    if text.endswith("|"):
+        text = text[:-1]
+    return [c.strip() for c in text.split("|")]
+
+
+def _split_csv(text: str) -> list[str]:
+    import csv
+
+    return [c.strip() for c in next(csv.reader([text]), [])]
+
+
+_MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def _splitter(text: str):
+    """How the cells of a one-row-per-line header are separated: tabs, pipes or commas."""
+    for split, sep in ((_split_tabs, "\t"), (_split_pipes, "|"), (_split_csv, ",")):
+        if sep in text:
+            cells = split(text)
+            if len(cells) >= 3 and any(is_name_header(c) for c in cells):
+                return split
+    return None
+
+
+def merge_header_rows(top: list[str], below: list[str]) -> list[str] | None:
+    """A two-row header ("指标值" over "2020年" and "2025年") as one row, or None when
+    `below` is not the header's second row."""
+    if not any(_YEAR.search(c) for c in below) or any(c in _ATTRIBUTE_VALUES for c in below):
+        return None
+    if any(c and not _VALUE_HEADER.search(_norm(c)) for c in below):
+        return None
+    merged = []
+    spanning = ""
+    for k, cell in enumerate(top):
+        under = below[k] if k < len(below) else ""
+        if cell:
+            spanning = cell if under else ""
+            merged.append(cell + under)
+        else:
+            merged.append(spanning + under if under else "")
+    return merged
+
+
+def _one_row_per_line_table(lines: list[Line], start: int, split=_split_tabs):
+    header = split(lines[start].text)
     raw_rows: list[_RawRow] = []
     i = start + 1
     blank_run = 0
@@ -307,10 +389,16 @@ def _one_row_per_line_table(lines: list[Line], start: int):
                 break
             i += 1
             continue
-        if line.text.count("\t") < max(1, len(header) - 3):
+        if _MARKDOWN_RULE.match(line.text):
+            i += 1
+            continue
+        cells = split(line.text)
+        if len(cells) < max(2, len(header) - 2):
             break
-        raw_rows.append(_RawRow([c.strip() for c in line.text.split("\t")], line.number,
-                                line.number))
+        if not raw_rows and (merged := merge_header_rows(header, cells)):
+            header = merged
+        else:
+            raw_rows.append(_RawRow(cells, line.number, line.number))
         last = line.number
         blank_run = 0
         i += 1
@@ -326,10 +414,10 @@ def _text_tables(lines: list[Line], period: Period | None, skip: set[int]):
         if line.cells is not None or line.number in skip or "指标" not in line.text:
             i += 1
             continue
-        cells = [c.strip() for c in line.text.split("\t")]
-        if len(cells) >= 3 and any(is_name_header(c) for c in cells):
+        split = _splitter(line.text)
+        if split is not None:
             caption, _ = _caption_before(lines, i)
-            header, raw_rows, last = _one_row_per_line_table(lines, i)
+            header, raw_rows, last = _one_row_per_line_table(lines, i, split)
         elif "\t" not in line.text and (spaced := _spaced_table(lines, i, period)):
             caption, header, raw_rows, last = spaced
         elif "\t" not in line.text and is_name_header(line.text) and (
@@ -412,9 +500,6 @@ def _spaced_table(lines: list[Line], index: int, period: Period | None):
     return _spaced_caption(lines, index), header, raw_rows, lines[last].number
 
 
-_VALUE_HEADER = re.compile(r"(19|20)\d{2}|目标|基期|基数|完成|规划|现状|预期值|远景|指标值")
-
-
 def _is_header_word(text: str) -> bool:
     text = _norm(text)
     return any(p.match(text) for _, p in _ROLE_PATTERNS) or bool(_VALUE_HEADER.search(text))
@@ -491,8 +576,11 @@ def _real_tables(lines: list[Line], period: Period | None):
                     previous = (table, header, rows[-1].number)
             continue
         header = list(rows[header_index].cells)
+        body = rows[header_index + 1:]
+        if body and (merged := merge_header_rows(header, list(body[0].cells))):
+            header, body = merged, body[1:]
         caption, caption_index = _caption_before(lines, first - 1)
-        table = _table_from_grid(caption, header, _raw(rows[header_index + 1:]), first,
+        table = _table_from_grid(caption, header, _raw(body), first,
                                  rows[-1].number, period)
         if table is None:
             previous = None
@@ -519,7 +607,31 @@ def extract_indicator_tables(
     """Every indicator table in the document, in order of appearance."""
     skip = skip or set()
     tables = _real_tables(document.lines, period) + _text_tables(document.lines, period, skip)
+    for table in tables:
+        for row in table.rows:
+            _mark_provenance(row, document)
     return sorted(tables, key=lambda t: t.line_start)
+
+
+# Below this OCR confidence a row is not trusted without a look (PP-OCR scores clean print
+# at 0.95 and above; smudged or low-resolution cells fall under 0.8).
+LOW_CONFIDENCE = 0.8
+
+
+def _mark_provenance(row: IndicatorRow, document: Document) -> None:
+    """Page of the row's first line; for OCR text, the lowest confidence over its lines and
+    a doubt when that is below LOW_CONFIDENCE."""
+    lines = [document.line(n) for n in range(row.line_start, row.line_end + 1)
+             if 1 <= n <= len(document.lines)]
+    if not lines:
+        return
+    row.page = lines[0].page
+    scores = [line.confidence for line in lines if line.confidence is not None]
+    if scores:
+        row.confidence = min(scores)
+        if row.confidence < LOW_CONFIDENCE:
+            reason = f"识别置信度低（{row.confidence:.2f}）"
+            row.doubtful = f"{row.doubtful}；{reason}" if row.doubtful else reason
 
 
 def table_line_numbers(tables: list[IndicatorTable]) -> set[int]:
@@ -527,6 +639,7 @@ def table_line_numbers(tables: list[IndicatorTable]) -> set[int]:
 
 
 __all__ = [
+    "LOW_CONFIDENCE",
     "extract_indicator_tables",
     "five_year_plan_period",
     "split_unit_from_name",
