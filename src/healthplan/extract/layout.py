@@ -41,16 +41,32 @@ _SLACK = 2  # characters a token may start left of its column (centred or ragged
 class Token:
     start: int
     text: str
+    wide: bool = False  # positions count a Chinese character as two columns
+
+    def measure(self, text: str) -> int:
+        return display_width(text) if self.wide else len(text)
 
     @property
     def end(self) -> int:
-        return self.start + len(self.text)
+        return self.start + self.measure(self.text)
+
+    def index_at(self, offset: int) -> int:
+        """The index in text of the character at `offset` columns from the start."""
+        if not self.wide:
+            return offset
+        for k in range(len(self.text) + 1):
+            if display_width(self.text[:k]) >= offset:
+                return k
+        return len(self.text)
 
 
-def tokens(text: str) -> list[Token]:
-    """The runs of text on a line, by character position (a full-width space is two)."""
+def tokens(text: str, wide: bool = False) -> list[Token]:
+    """The runs of text on a line with their positions: on a character grid (one column a
+    character, as pdftotext and pdfplumber place glyphs), or, `wide`, on a display grid
+    where a Chinese character takes two columns (text padded for a monospaced screen)."""
     text = text.replace("\f", "").replace("\u3000", "  ").replace("\xa0", " ").rstrip()
-    return [Token(m.start(), m.group(0)) for m in _TOKEN.finditer(text)]
+    return [Token(display_width(text[:m.start()]) if wide else m.start(), m.group(0), wide)
+            for m in _TOKEN.finditer(text)]
 
 
 _CJK_SPACE = re.compile(r"(?<=[^\x00-\x7f]) (?=\S)|(?<=\S) (?=[^\x00-\x7f])")
@@ -101,8 +117,8 @@ class _Row:
         self.cells.setdefault(column, []).append(text)
 
 
-def header_columns(text: str) -> list[_Column]:
-    return [_Column(t.start, t.text) for t in tokens(text)]
+def header_columns(text: str, wide: bool = False) -> list[_Column]:
+    return [_Column(t.start, t.text) for t in tokens(text, wide)]
 
 
 def _column_of(columns: list[_Column], start: int) -> int:
@@ -126,11 +142,12 @@ def _assign(columns: list[_Column], line_tokens: list[Token]) -> tuple[dict[int,
         while k + 1 < len(columns) and pieces[-1].end > columns[k + 1].start:
             last = pieces[-1]
             edge = columns[k + 1].start - last.start
-            space = last.text.rfind(" ", 0, edge + _SLACK + 1)
-            if space < max(1, edge - 2 * _SLACK):
+            space = last.text.rfind(" ", 0, last.index_at(edge + _SLACK) + 1)
+            if space < max(1, last.index_at(edge - 2 * _SLACK)):
                 break  # no space near the column's edge: the text only reaches into it
-            pieces[-1:] = [Token(last.start, last.text[:space]),
-                           Token(last.start + space + 1, last.text[space + 1:])]
+            pieces[-1:] = [Token(last.start, last.text[:space], last.wide),
+                           Token(last.start + last.measure(last.text[:space + 1]),
+                                 last.text[space + 1:], last.wide)]
             cut = True
             k += 1
         for piece in pieces:
@@ -148,25 +165,28 @@ def _overflows(columns: list[_Column], line_tokens: list[Token]) -> bool:
         k = _column_of(columns, token.start)
         if k + 1 < len(columns) and token.end > columns[k + 1].start + _SLACK:
             edge = columns[k + 1].start - token.start
-            if token.text.rfind(" ", 0, edge + _SLACK + 1) <= 0:
+            if token.text.rfind(" ", 0, token.index_at(edge + _SLACK) + 1) <= 0:
                 return True  # no space to cut at: one text across two columns
         if k + 2 < len(columns) and token.end > columns[k + 2].start + _SLACK:
             return True
     return False
 
 
+_QUALIFIER = re.compile(r"^[（(][^（）()]{1,8}[）)]$")  # "(区)" under "2025年目标值"
 _HEADER_WORD = re.compile(r"年|值|目标|完成|情况|规划|基数|基期|远景|预期|现状|属性|性质|单位|名称|号")
 
 
-def _continues_header(columns: list[_Column], text: str, roles_ok) -> dict[int, list[str]] | None:
+def _continues_header(columns: list[_Column], text: str, roles_ok,
+                      wide: bool = False) -> dict[int, list[str]] | None:
     """The second line of a two-line header ("号", "完成情况", "2020年  2025年" under
     "指标值"), as {column: [texts]}; None when the line is not one."""
-    line_tokens = tokens(text)
+    line_tokens = tokens(text, wide)
     if not line_tokens or any(t.text in ("约束性", "预期性") for t in line_tokens):
         return None
     placed: dict[int, list[str]] = {}
     for token in line_tokens:
-        if not _HEADER_WORD.search(token.text) and len(token.text) > 2:
+        if not _HEADER_WORD.search(token.text) and len(token.text) > 2 \
+                and not _QUALIFIER.match(token.text):
             return None
         if re.search(r"\d", token.text) and not re.search(r"(19|20)\d{2}\s*年?", token.text):
             return None
@@ -174,17 +194,18 @@ def _continues_header(columns: list[_Column], text: str, roles_ok) -> dict[int, 
     return placed if roles_ok(placed) else None
 
 
-def read_header(lines: list[Line], index: int, roles_ok) -> tuple[list[_Column], int]:
+def read_header(lines: list[Line], index: int, roles_ok,
+                wide: bool = False) -> tuple[list[_Column], int]:
     """Columns of the header at lines[index] (one or two lines); returns the index after it."""
-    columns = header_columns(lines[index].text)
+    columns = header_columns(lines[index].text, wide)
     nxt = index + 1
     while nxt < len(lines) and is_blank(lines[nxt].text) and nxt - index < 3:
         nxt += 1
     if nxt < len(lines):
-        more = _continues_header(columns, lines[nxt].text, lambda p: roles_ok(columns, p))
+        more = _continues_header(columns, lines[nxt].text, lambda p: roles_ok(columns, p), wide)
         if more is not None:
             split: list[_Column] = []
-            starts = {t.text: t.start for t in tokens(lines[nxt].text)}
+            starts = {t.text: t.start for t in tokens(lines[nxt].text, wide)}
             for k, column in enumerate(columns):
                 below = more.get(k, [])
                 if len(below) >= 2:  # "指标值" over "2020年  2025年": one column per year
@@ -193,6 +214,17 @@ def read_header(lines: list[Line], index: int, roles_ok) -> tuple[list[_Column],
                     split.append(_Column(column.start, column.header + "".join(below)))
             return split, nxt + 1
     return columns, index + 1
+
+
+def aligned(lines: list[Line], index: int, wide: bool) -> int:
+    """How many tokens of the dozen lines below a header start where a header word does,
+    on the character grid or the display grid (to tell which one the text was laid out on)."""
+    starts = [t.start for t in tokens(lines[index].text, wide)]
+    hits = 0
+    for line in lines[index + 1: index + 13]:
+        hits += sum(1 for t in tokens(line.text, wide)
+                    if any(abs(t.start - s) <= 1 for s in starts))
+    return hits
 
 
 def _full(text: str, width: int, slack: int = 4) -> bool:
@@ -206,22 +238,27 @@ def _full(text: str, width: int, slack: int = 4) -> bool:
 _TAIL = re.compile(r"^([（(][^（）()]{1,12}[）)]$|[、，,。；;：:）)])")
 
 
+def _unclosed(text: str) -> bool:
+    """A bracket opened and not closed: the cell goes on on the next line."""
+    return text.count("（") + text.count("(") > text.count("）") + text.count(")")
+
+
 def read_rows(
     lines: list[Line], start: int, columns: list[_Column], roles: dict[str, int],
-    value_cols: set[int], header_texts: set[str], reheader=None,
+    value_cols: set[int], header_texts: set[str], reheader=None, wide: bool = False,
 ) -> tuple[list[_Row], list[str], int]:
     """Rows of the table whose body starts at lines[start].
 
     Returns (rows, the category of each row, index of the table's last line). The table is
     read twice: the first pass measures how wide each column's text runs, which the
     second needs from its first line on to tell wrapped cells from short ones."""
-    args = (lines, start, columns, roles, value_cols, header_texts, reheader)
+    args = (lines, start, columns, roles, value_cols, header_texts, reheader, wide)
     *_, width = _read_rows(*args, {})
     rows, categories, last, _ = _read_rows(*args, width)
     return rows, categories, last
 
 
-def _read_rows(lines, start, columns, roles, value_cols, header_texts, reheader, width):
+def _read_rows(lines, start, columns, roles, value_cols, header_texts, reheader, wide, width):
     rows: list[_Row] = []
     pending: _Row | None = None  # name text above its row's values (cells centred vertically)
     category_pieces: list[tuple[int, int, str]] = []  # (row index, table line, text)
@@ -254,19 +291,16 @@ def _read_rows(lines, start, columns, roles, value_cols, header_texts, reheader,
             else:
                 i += 1
             continue
-        line_tokens = tokens(text)
+        line_tokens = tokens(text, wide)
+        # A running page header before a repeated table header is skipped; else the end.
+        ahead = next((k for k in range(i + 1, min(i + 8, len(lines)))
+                      if re.sub(r"\s+", "", lines[k].text) in header_texts), None)
         if _overflows(columns, line_tokens):
-            # A running page header before a repeated table header is skipped; else the end.
-            ahead = [k for k in range(i + 1, min(i + 8, len(lines)))
-                     if re.sub(r"\s+", "", lines[k].text) in header_texts]
-            if ahead and rows:
-                i = ahead[0]
+            if ahead is not None and rows:
+                i = ahead
                 continue
             break
         placed, cut = _assign(columns, line_tokens)
-        seen += 1
-        for col, piece in placed.items():
-            width[col] = max(width.get(col, 0), display_width(piece))
         has_seq = seq_col is not None and _SEQ.match(placed.get(seq_col, ""))
         has_value = any(c in placed for c in value_cols)
         has_attribute = "attribute" in roles and roles["attribute"] in placed
@@ -274,12 +308,19 @@ def _read_rows(lines, start, columns, roles, value_cols, header_texts, reheader,
         previous = rows[-1] if rows else None
         prev_name = previous.cells.get(name_col, [""])[-1] if previous else ""
         prev_full = bool(prev_name) and (
-            _full(prev_name, width.get(name_col, 0)) or bool(name and _TAIL.match(name)))
+            _full(prev_name, width.get(name_col, 0)) or bool(name and _TAIL.match(name))
+            or _unclosed(prev_name))
         starts_row = has_seq or (name and has_attribute) or (
             name and has_value and not ("attribute" in roles or prev_full)
         )
         if after_gap and not starts_row:
+            if ahead is not None and rows:
+                i = ahead
+                continue
             break  # text after the table
+        seen += 1
+        for col, piece in placed.items():
+            width[col] = max(width.get(col, 0), display_width(piece))
         if starts_row:
             row = pending or _Row(first=i)
             pending = None

@@ -156,6 +156,15 @@ def split_unit_from_name(name: str) -> tuple[str, str]:
     return name, ""
 
 
+_CAPTION_UNIT = re.compile(r"单位[:：]\s*([^\s，,；;）)]{1,10})")
+
+
+def unit_in_caption(caption: str) -> str:
+    """The unit a caption gives for every row ("…主要指标（单位：%）"), or ""."""
+    match = _CAPTION_UNIT.search(caption)
+    return match.group(1) if match else ""
+
+
 # --- grid → rows ------------------------------------------------------------
 
 
@@ -197,6 +206,7 @@ def _table_from_grid(
         line_end=line_end,
     )
     category = ""
+    caption_unit = unit_in_caption(caption)
     for raw in raw_rows:
         cells = [fold_whitespace(c) for c in raw.cells]
         while len(cells) > ncols and not cells[-1]:
@@ -222,6 +232,7 @@ def _table_from_grid(
             continue
         if "unit" not in roles:
             name, unit = split_unit_from_name(name)
+            unit = unit or caption_unit
         baseline = cell("baseline")
         table.rows.append(
             IndicatorRow(
@@ -470,7 +481,8 @@ def _spaced_table(lines: list[Line], index: int, period: Period | None):
                     return False
         return True
 
-    columns, body = layout.read_header(lines, index, roles_ok)
+    wide = layout.aligned(lines, index, True) > layout.aligned(lines, index, False)
+    columns, body = layout.read_header(lines, index, roles_ok, wide)
     header = [_norm(c.header) for c in columns]
     mapped = _map_columns(header, period)
     if mapped is None:
@@ -486,10 +498,10 @@ def _spaced_table(lines: list[Line], index: int, period: Period | None):
     def reheader(k: int):
         if re.sub(r"\s+", "", lines[k].text) != first_line:
             return None
-        return layout.read_header(lines, k, roles_ok)
+        return layout.read_header(lines, k, roles_ok, wide)
 
     rows, categories, last = layout.read_rows(lines, body, columns, roles, value_cols,
-                                              header_texts, reheader)
+                                              header_texts, reheader, wide)
     if not rows:
         return None
     raw_rows = []
