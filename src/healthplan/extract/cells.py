@@ -106,8 +106,10 @@ def read_rows(lines: list[Line], start: int, roles: list[str]):
             break
         cells.append((k, text))
 
-    def expected_seq() -> str | None:
-        for previous in reversed(rows):
+    def expected_seq(current: _Row | None) -> str | None:
+        for previous in [current, *reversed(rows)]:
+            if previous is None:
+                continue
             if previous.cells.get("seq", "").isdigit():
                 return str(int(previous.cells["seq"]) + 1)
         return "1"
@@ -138,8 +140,9 @@ def read_rows(lines: list[Line], start: int, roles: list[str]):
             continue
         seq_here = "seq" in has and _SEQ.match(text) and (
             row is None or "name" not in row.cells
-            or (text == expected_seq() and following and not is_value(following)
-                and len(row.values) >= 1)
+            or (text == expected_seq(row) and following and not is_value(following)
+                and not _ATTRIBUTE.match(following) and not is_unit(following)
+                and len(row.values) >= nvalues)
         )
         if seq_here:
             if row is not None and "name" in row.cells:

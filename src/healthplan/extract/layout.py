@@ -238,6 +238,23 @@ def _full(text: str, width: int, slack: int = 4) -> bool:
 _TAIL = re.compile(r"^([（(][^（）()]{1,12}[）)]$|[、，,。；;：:）)])")
 
 
+_FIGURE = re.compile(r"^[≥≤<>＞＜=≈~～]?\s*\d[\d.]*%?$")
+
+
+def _split_crowded(placed: dict[int, str], figure_cols: list[int]) -> bool:
+    """Two figures one space apart in one value column, the next value column empty
+    ("78.3 ≥79"): the converter closed the gap between two cells. Split them."""
+    cut = False
+    for a, b in zip(figure_cols, figure_cols[1:], strict=False):
+        if b != a + 1 or b in placed or a not in placed:
+            continue
+        parts = placed[a].split(" ")
+        if len(parts) == 2 and all(_FIGURE.match(part) for part in parts):
+            placed[a], placed[b] = parts
+            cut = True
+    return cut
+
+
 def _unclosed(text: str) -> bool:
     """A bracket opened and not closed: the cell goes on on the next line."""
     return text.count("（") + text.count("(") > text.count("）") + text.count(")")
@@ -267,6 +284,7 @@ def _read_rows(lines, start, columns, roles, value_cols, header_texts, reheader,
     seq_col = roles.get("seq")
     category_col = roles.get("category")
     width = dict(width)
+    figure_cols = sorted(value_cols - {roles.get("attribute")})
     last = start - 1
     i = start
     blank_run = 0
@@ -301,6 +319,7 @@ def _read_rows(lines, start, columns, roles, value_cols, header_texts, reheader,
                 continue
             break
         placed, cut = _assign(columns, line_tokens)
+        cut = _split_crowded(placed, figure_cols) or cut
         has_seq = seq_col is not None and _SEQ.match(placed.get(seq_col, ""))
         has_value = any(c in placed for c in value_cols)
         has_attribute = "attribute" in roles and roles["attribute"] in placed

@@ -116,6 +116,7 @@ def _map_columns(header: list[str], period: Period | None) -> _Columns | None:
             # A 2020 column alone in a 2021–2025 table is the base year, not the target.
             roles["baseline"] = only[0]
             baseline_year = year
+            target_year = period.end  # the year is the plan's; the value is what is missing
             missing = f"表中没有{period.end}年目标值列（仅有“{header[only[0]]}”列），目标缺失"
         else:
             roles["target"] = only[0]
