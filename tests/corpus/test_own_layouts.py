@@ -222,3 +222,22 @@ def test_the_title_after_a_notice_and_provenance_lines():
     assert find_title(head[:10]) == "某市“十四五”卫生健康发展规划"  # the notice's quote
     with_years = head[:10] + ["某市“十四五”卫生健康规划", "（2021—2025年）"]
     assert find_title(with_years) == "某市“十四五”卫生健康规划（2021—2025年）"
+
+
+def _table_lines(rows: list[tuple[str, ...]]) -> list[Line]:
+    lines = [Line(1, TITLE), Line(2, "表1 主要发展指标")]
+    for k, cells in enumerate(rows):
+        lines.append(Line(3 + k, "\t".join(cells), cells=cells, table=0))
+    return lines
+
+
+def test_two_row_header_in_a_real_table_either_way_a_reader_fills_the_span():
+    body = ("健康水平", "1", "人均预期寿命", "岁", "78.3", "≥79", "预期性")
+    below = ("", "", "", "", "2020年", "2025年", "")
+    for top in (("领域", "序号", "指标", "单位", "指标值", "", "属性"),       # span left empty
+                ("领域", "序号", "指标", "单位", "指标值", "指标值", "属性")):  # span repeated
+        document = Document(path="plan.docx", format="docx",
+                            lines=_table_lines([top, below, body]))
+        (row,) = [r for t in extract_indicator_tables(document, period=PLAN) for r in t.rows]
+        assert (row.baseline_year, row.baseline, row.target_year, row.target) == (
+            2020, "78.3", 2025, "≥79")
