@@ -241,3 +241,28 @@ def test_two_row_header_in_a_real_table_either_way_a_reader_fills_the_span():
         (row,) = [r for t in extract_indicator_tables(document, period=PLAN) for r in t.rows]
         assert (row.baseline_year, row.baseline, row.target_year, row.target) == (
             2020, "78.3", 2025, "≥79")
+
+
+CENTRED_CATEGORIES = f"""{TITLE}
+表1 主要发展指标
+领域    序号  指标              单位     2020年   2025年   属性
+        1     人均预期寿命      岁       78.3     ≥79      预期性
+健康    2     婴儿死亡率        ‰        3.2      ≤5       预期性
+水平    3     孕产妇死亡率      1/10万   8.5      ≤10      约束性
+        4     健康预期寿命      岁       —        同比例   预期性
+        5     每千人口床位数    张       6.2      7        预期性
+健康    6     每千人口医师数    人       2.9      3.2      预期性
+服务    7     每千人口护士数    人       3.1      3.8      预期性
+        8     每万人口全科医生  人       3        4        预期性
+
+
+第二章 主要任务
+"""
+
+
+def test_category_cells_centred_in_their_runs_are_placed_and_flagged():
+    rows = rows_of(CENTRED_CATEGORIES)
+    assert [r.category for r in rows] == ["健康水平"] * 4 + ["健康服务"] * 4
+    # Rows beside the category's text are sure; the others were placed by guessing.
+    assert [bool(r.doubtful) for r in rows] == [True, False, False, True,
+                                                True, False, False, True]

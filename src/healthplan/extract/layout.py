@@ -377,34 +377,52 @@ def _read_rows(lines, start, columns, roles, value_cols, header_texts, reheader,
         row.last = i
         last = i
         i += 1
-    categories = _carry_categories(len(rows), category_pieces, category_col is not None,
-                                   width.get(category_col, 0))
+    categories, guessed = _carry_categories(len(rows), category_pieces,
+                                            category_col is not None, width.get(category_col, 0))
+    for index in guessed:
+        rows[index].doubts.append("类别单元格居中，按位置推定所属行")
     return rows, categories, last, width
 
 
 def _carry_categories(nrows: int, pieces: list[tuple[int, int, str]], wraps: bool,
-                      width: int) -> list[str]:
+                      width: int) -> tuple[list[str], set[int]]:
     """A merged category cell wraps over the rows of its run ("健康水" / "平"): pieces join
-    while the one before filled the column; a short piece ends the category."""
-    current = ""
+    while the one before filled the column; a short piece ends the category.
+
+    Returns the category of each row and the rows whose category was placed by guessing:
+    when the first rows have no category text, the cells are centred vertically, and each
+    run is taken to reach as far below its text as above it."""
     joining = False
     previous_line = -9
-    starts: list[tuple[int, str]] = []
+    runs: list[list] = []  # [first row, last row, text]
     for row_index, line, piece in pieces:
-        if joining and starts and line == previous_line + 1:
-            starts[-1] = (starts[-1][0], join_wrapped(starts[-1][1], piece))
+        row_index = max(row_index, 0)
+        if joining and runs and line == previous_line + 1:
+            runs[-1][1], runs[-1][2] = row_index, join_wrapped(runs[-1][2], piece)
         else:
-            starts.append((max(row_index, 0), piece))
+            runs.append([row_index, row_index, piece])
         joining = wraps and _full(piece, width, slack=1)
         previous_line = line
-    categories = []
-    k = 0
-    for index in range(nrows):
-        while k < len(starts) and starts[k][0] <= index:
-            current = close_cjk_spaces(starts[k][1])
-            k += 1
-        categories.append(current)
-    return categories
+    categories = [""] * nrows
+    guessed: set[int] = set()
+    centred = wraps and bool(runs) and runs[0][0] > 0
+    start = 0
+    for k, (first, last, text) in enumerate(runs):
+        if centred:
+            nxt = runs[k + 1][0] if k + 1 < len(runs) else nrows
+            end = min(max(round(first + last - start) + 1, last + 1), nxt)
+            if k + 1 == len(runs):
+                end = nrows
+            run_start = start
+        else:
+            run_start = first
+            end = runs[k + 1][0] if k + 1 < len(runs) else nrows
+        for index in range(run_start, end):
+            categories[index] = close_cjk_spaces(text)
+            if centred and not first <= index <= last:
+                guessed.add(index)
+        start = end
+    return categories, guessed
 
 
 def row_cells(row: _Row, ncols: int) -> list[str]:
