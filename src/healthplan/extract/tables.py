@@ -1,19 +1,23 @@
 """Indicator tables (主要发展指标) from a Document.
 
-Plans print their indicator table in several layouts, and a plain-text copy of
-a plan keeps whatever the converter made of it. Three text layouts are read:
+A table is found by what it is — a header of column words (领域, 序号, 指标, 单位, year or
+基期值/目标值/完成情况 columns, 属性) followed by rows of names, values and attributes —
+not by the layouts of the samples. Text layouts read:
 
-* one cell per line, each cell line led by a tab, a blank line between rows;
-  a cell may wrap onto untabbed continuation lines, a merged cell is a
-  tab-only line, and a cell may even be split by a blank line;
-* one row per line with tab-separated cells, the header repeated after a page
-  break;
-* either of the above with category rows of their own (a row of one cell)
-  and the unit printed inside the name cell ("婴儿死亡率（‰）").
+* one row per line with cells separated by tabs, pipes (markdown) or commas (CSV), the
+  header on one or two rows (指标值 over 2020年/2025年), repeated after a page break;
+* one cell per line, each cell line led by a tab, a blank line between rows; a cell may
+  wrap onto untabbed continuation lines, a merged cell is a tab-only line;
+* space-aligned columns (`pdftotext -layout` and the like): see `layout`;
+* one cell per line without tabs, as pasted from a web page, empty cells absent: see
+  `cells`;
+* any of the above with category rows of their own and the unit inside the name
+  ("婴儿死亡率（‰）") or in the caption ("单位：%").
 
-Real tables (.docx, .html, ruled tables in a PDF) arrive as lines that carry
-their cells and skip the layout guessing. Both paths meet in `_table_from_grid`,
-which maps header cells to roles and carries categories down.
+Real tables (.docx, .html, ruled tables in a PDF, OCR) arrive as lines that carry their
+cells and skip the layout guessing. All paths meet in `_table_from_grid`, which maps
+header cells to roles and carries categories down. Where the reader had to guess, the
+row's `doubtful` says why.
 """
 
 from __future__ import annotations
