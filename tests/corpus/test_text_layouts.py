@@ -158,3 +158,25 @@ def test_fifteenth_plan_years(seeds_dir, gold_rows, tmp_path):
     path = write(tmp_path, {seed.name: text}, "fifteenth")[seed.name]
     rows = [r for t in extract_plan(read_document(path)).indicator_tables for r in t.rows]
     assert rows and {(r.baseline_year, r.target_year) for r in rows} == {(2025, 2030)}
+
+
+def test_the_national_plan_pasted_from_its_web_page(seeds_dir, tmp_path):
+    """A real plan the reader was not built on: its web page pasted as text gives the
+    rows the page itself gives."""
+    page = seeds_dir.parent / "real" / "national_plan_14th_excerpt.html"
+    if not page.exists():
+        pytest.skip("../shared/real not found")
+    pasted = tmp_path / "national.txt"
+    pasted.write_text(layouts.pasted_from_html(page, blank_between_cells=False),
+                      encoding="utf-8")
+    fields = layouts.FIELDS
+
+    def rows(path):
+        plan = extract_plan(read_document(path))
+        return [tuple(getattr(r, f) for f in fields) for t in plan.indicator_tables
+                for r in t.rows], plan
+
+    from_page, _ = rows(page)
+    from_paste, plan = rows(pasted)
+    assert len(from_page) >= 20 and from_paste == from_page
+    assert not [r for r in plan.rows() if r.doubtful]

@@ -20,7 +20,7 @@ _ATTRIBUTE = re.compile(r"^(约束性|预期性|约束|预期)$")
 _SEQ = re.compile(r"^\d{1,3}$")
 _DASH = re.compile(r"^[-—–－―─]+$")
 _VALUE_WORDS = re.compile(r"提高|降低|增长|下降|达到|左右|以上|以下|以内|力争|持续|逐步|控制|全部|同比例"
-                          r"|不低于|不高于")
+                          r"|不低于|不高于|保持|稳定|提升")
 _NUMBER_LED = re.compile(r"^[≥≤<>＞＜＝=≈~～约]?\s*[\d.]")
 # Indicator names end in what they measure; a target text does not.
 _NAME_END = re.compile(r"(率|数|比|比例|量|寿命|水平|占比|人数|费用|床位|规模|面积|强度|指数)$")
@@ -180,11 +180,10 @@ def read_rows(lines: list[Line], start: int, roles: list[str]):
         # After the name: a unit, then values.
         if "unit" in has and "unit" not in row.cells and not row.values and is_unit(text):
             row.cells["unit"] = text
-        elif is_value(text) or not row.values:
-            row.values.append(text)
         else:
             row.values.append(text)
-            row.doubts.append("多余的单元格")
+            if len(row.values) > nvalues:
+                row.doubts.append("多余的单元格")
         row.last = last = k
     close(row, early=row is not None and "attribute" in has)
     return rows, last
