@@ -292,7 +292,11 @@ def variant(seed: Path, gold: list[dict], name: str) -> tuple[str, list[dict]]:
         out.append("\t".join(header))
         if below is not None:
             out.append("\t".join(below))
-        out.extend("\t".join(r) for r in body)
+        for r, cells in enumerate(body):
+            if name == "paged" and r and r % 9 == 0:
+                # A page break inside the table: footer, form feed, running head, header.
+                out += ["", "", f"— {r // 9 + 11} —", "\f某市卫生健康发展规划", "\t".join(header)]
+            out.append("\t".join(cells))
         out.append("")
     return "\n".join(out), rows
 
@@ -307,4 +311,4 @@ def _category_of(spec: TableSpec, r: int) -> str:
 
 
 VARIANTS = ["base_target", "base_goal_years", "actual_first", "two_row", "far", "fifteenth",
-            "bare"]
+            "bare", "paged"]

@@ -266,3 +266,28 @@ def test_category_cells_centred_in_their_runs_are_placed_and_flagged():
     # Rows beside the category's text are sure; the others were placed by guessing.
     assert [bool(r.doubtful) for r in rows] == [True, False, False, True,
                                                 True, False, False, True]
+
+
+def test_two_tables_with_the_same_header_stay_two_tables():
+    header = "序号\t指标\t单位\t2020年\t2025年\t属性"
+    tabbed = f"""{TITLE}
+表1 健康水平主要指标
+{header}
+1\t人均预期寿命\t岁\t78.3\t≥79\t预期性
+
+表2 健康服务主要指标
+{header}
+1\t每千人口床位数\t张\t6.2\t7\t预期性
+"""
+    spaced = f"""{TITLE}
+表1 健康水平主要指标
+序号  指标              单位   2020年   2025年   属性
+1     人均预期寿命      岁     78.3     ≥79      预期性
+表2 健康服务主要指标
+序号  指标              单位   2020年   2025年   属性
+1     每千人口床位数    张     6.2      7        预期性
+"""
+    for text in (tabbed, spaced):
+        tables = extract_indicator_tables(doc(text), period=PLAN)
+        assert [(t.caption, [r.name for r in t.rows]) for t in tables] == [
+            ("表1 健康水平主要指标", ["人均预期寿命"]), ("表2 健康服务主要指标", ["每千人口床位数"])]

@@ -33,7 +33,8 @@ _PAGE_FURNITURE = re.compile(
     r"|\d{1,4}\s*/\s*\d{1,4})$"
 )
 _BARE_NUMBER = re.compile(r"^\d{1,4}$")
-_HEADING = re.compile(r"^(第[一二三四五六七八九十百]+[章节部分]|[一二三四五六七八九十]+、|专栏|注[:：])")
+_CAPTION = re.compile(r"^表\s*\d|.*指标")  # the next table's caption, not a running head
+_HEADING = re.compile(r"^(第[一二三四五六七八九十百]+[章节部分]|[一二三四五六七八九十]+、|专栏|注[:：]|表\s*\d)")
 _SLACK = 2  # characters a token may start left of its column (centred or ragged cells)
 
 
@@ -314,7 +315,7 @@ def _read_rows(lines, start, columns, roles, value_cols, header_texts, reheader,
         ahead = next((k for k in range(i + 1, min(i + 8, len(lines)))
                       if re.sub(r"\s+", "", lines[k].text) in header_texts), None)
         if _overflows(columns, line_tokens):
-            if ahead is not None and rows:
+            if ahead is not None and rows and not _CAPTION.match(text.strip()):
                 i = ahead
                 continue
             break
@@ -332,8 +333,10 @@ def _read_rows(lines, start, columns, roles, value_cols, header_texts, reheader,
         starts_row = has_seq or (name and has_attribute) or (
             name and has_value and not ("attribute" in roles or prev_full)
         )
+        if not starts_row and _CAPTION.match(text.strip()):
+            break  # the next table's caption
         if after_gap and not starts_row:
-            if ahead is not None and rows:
+            if ahead is not None and rows and not _CAPTION.match(text.strip()):
                 i = ahead
                 continue
             break  # text after the table

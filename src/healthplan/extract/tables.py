@@ -391,8 +391,22 @@ def merge_header_rows(top: list[str], below: list[str]) -> list[str] | None:
     return merged
 
 
+def _header_again(lines: list[Line], index: int, header_text: str, reach: int = 6) -> int | None:
+    """Index of the header repeated within `reach` lines of lines[index] (a page break),
+    or None when lines[index] is where the table ends."""
+    for k in range(index, min(index + reach, len(lines))):
+        if k > index and re.sub(r"\s+", "", lines[k].text) == header_text:
+            return k
+        if k > index and lines[k].cells is not None:
+            return None
+        if re.match(r"^\s*表\s*\d|.*指标", lines[k].text):
+            return None  # a caption: the next table begins here
+    return None
+
+
 def _one_row_per_line_table(lines: list[Line], start: int, split=_split_tabs):
     header = split(lines[start].text)
+    header_text = re.sub(r"\s+", "", lines[start].text)
     raw_rows: list[_RawRow] = []
     i = start + 1
     blank_run = 0
@@ -401,7 +415,7 @@ def _one_row_per_line_table(lines: list[Line], start: int, split=_split_tabs):
         line = lines[i]
         if _blank(line):
             blank_run += 1
-            if blank_run >= 2:
+            if blank_run >= 2 and _header_again(lines, i, header_text) is None:
                 break
             i += 1
             continue
@@ -410,7 +424,13 @@ def _one_row_per_line_table(lines: list[Line], start: int, split=_split_tabs):
             continue
         cells = split(line.text)
         if len(cells) < max(2, len(header) - 2):
-            break
+            # A page break: a footer ("— 12 —") and a running head, then the header again.
+            again = _header_again(lines, i, header_text)
+            if again is None:
+                break
+            i = again + 1
+            blank_run = 0
+            continue
         if not raw_rows and (merged := merge_header_rows(header, cells)):
             header = merged
         else:
