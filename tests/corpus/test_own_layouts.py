@@ -291,3 +291,18 @@ def test_two_tables_with_the_same_header_stay_two_tables():
         tables = extract_indicator_tables(doc(text), period=PLAN)
         assert [(t.caption, [r.name for r in t.rows]) for t in tables] == [
             ("表1 健康水平主要指标", ["人均预期寿命"]), ("表2 健康服务主要指标", ["每千人口床位数"])]
+
+
+def test_ingest_json_says_why_a_row_is_doubtful(tmp_path):
+    import json
+
+    from cli_helpers import run_cli
+
+    path = tmp_path / "plan.txt"
+    path.write_text(NO_TARGET, encoding="utf-8")
+    result = run_cli("ingest", str(path), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    (row, _) = json.loads(result.stdout)["indicator_tables"][0]["rows"]
+    assert row["target"] == "" and row["baseline"] == "79.5"
+    assert "目标缺失" in row["doubtful"]
+    assert row["page"] is None and row["confidence"] is None
