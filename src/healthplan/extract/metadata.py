@@ -42,6 +42,10 @@ def find_title(head: list[str]) -> str | None:
     non_blank = [fold_whitespace(line).replace(" ", "") for line in head if line]
     for k, line in enumerate(non_blank):
         if _is_title(line):
+            # The period printed on a line of its own under the title: "（2021—2025年）".
+            if k + 1 < len(non_blank) and _YEARS.fullmatch(non_blank[k + 1]) and \
+                    not _YEARS.search(line):
+                return line + non_blank[k + 1]
             return line
         # A title wrapped over two lines ("江阴市“十四五”卫生健康" / "事业发展规划（…）").
         if k + 1 < len(non_blank) and len(line) <= 30 and not _is_title(non_blank[k + 1]):

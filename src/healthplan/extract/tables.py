@@ -1,19 +1,23 @@
 """Indicator tables (主要发展指标) from a Document.
 
-Plans print their indicator table in several layouts, and a plain-text copy of
-a plan keeps whatever the converter made of it. Three text layouts are read:
+A table is found by what it is — a header of column words (领域, 序号, 指标, 单位, year or
+基期值/目标值/完成情况 columns, 属性) followed by rows of names, values and attributes —
+not by the layouts of the samples. Text layouts read:
 
-* one cell per line, each cell line led by a tab, a blank line between rows;
-  a cell may wrap onto untabbed continuation lines, a merged cell is a
-  tab-only line, and a cell may even be split by a blank line;
-* one row per line with tab-separated cells, the header repeated after a page
-  break;
-* either of the above with category rows of their own (a row of one cell)
-  and the unit printed inside the name cell ("婴儿死亡率（‰）").
+* one row per line with cells separated by tabs, pipes (markdown) or commas (CSV), the
+  header on one or two rows (指标值 over 2020年/2025年), repeated after a page break;
+* one cell per line, each cell line led by a tab, a blank line between rows; a cell may
+  wrap onto untabbed continuation lines, a merged cell is a tab-only line;
+* space-aligned columns (`pdftotext -layout` and the like): see `layout`;
+* one cell per line without tabs, as pasted from a web page, empty cells absent: see
+  `cells`;
+* any of the above with category rows of their own and the unit inside the name
+  ("婴儿死亡率（‰）") or in the caption ("单位：%").
 
-Real tables (.docx, .html, ruled tables in a PDF) arrive as lines that carry
-their cells and skip the layout guessing. Both paths meet in `_table_from_grid`,
-which maps header cells to roles and carries categories down.
+Real tables (.docx, .html, ruled tables in a PDF, OCR) arrive as lines that carry their
+cells and skip the layout guessing. All paths meet in `_table_from_grid`, which maps
+header cells to roles and carries categories down. Where the reader had to guess, the
+row's `doubtful` says why.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ _YEAR = re.compile(r"(19|20)\d{2}")
 _ACTUAL = re.compile(r"完成|实际|现状|基期|基线|基数|现值")
 _TARGET = re.compile(r"目标|规划|预期值")
 _ATTRIBUTE_VALUES = ("约束性", "预期性")
+_VALUE_HEADER = re.compile(r"(19|20)\d{2}|目标|基期|基数|完成|规划|现状|预期值|远景|指标值")
 _FIVE_YEAR_PLAN = re.compile(r"[“\"]?十([一二三四五六七八九])五[”\"]?")
 _CN_ONES = "一二三四五六七八九"
 
@@ -67,6 +72,12 @@ class _Columns:
     baseline_year: int | None
     target_year: int | None
     completion: bool  # the baseline column is a previous plan's actual result
+    missing_target: str | None = None  # why the table has no target column
+
+
+_IGNORED = re.compile(r"^(备注|说明|责任单位|牵头单位|数据来源|来源|口径)")
+_COMPLETED = re.compile(r"完成|实际|实现")  # a previous plan's result, not a base-year value
+_FAR = re.compile(r"远景|展望")
 
 
 def _map_columns(header: list[str], period: Period | None) -> _Columns | None:
@@ -79,7 +90,7 @@ def _map_columns(header: list[str], period: Period | None) -> _Columns | None:
                 roles[role] = index
                 break
         else:
-            if text:
+            if text and not _IGNORED.match(text):
                 values.append((index, text))
     if "name" not in roles or not values:
         return None
@@ -88,27 +99,52 @@ def _map_columns(header: list[str], period: Period | None) -> _Columns | None:
         match = _YEAR.search(text)
         return int(match.group(0)) if match else None
 
+    def is_actual(text: str) -> bool:
+        return bool(_ACTUAL.search(text))
+
+    def is_target(text: str) -> bool:
+        return bool(_TARGET.search(text)) and not is_actual(text)
+
+    # A 2035 远景 column (or any year past the plan's end) is not the plan's target.
+    near = [v for v in values if not _FAR.search(v[1])
+            and not (period and (year_of(v[1]) or 0) > period.end)] or values
     target_year = baseline_year = None
+    missing = None
     completion = False
-    if len(values) == 1:
-        roles["target"] = values[0][0]
-        target_year = year_of(values[0][1])
+    actual = [v for v in near if is_actual(v[1])]
+    target = [v for v in near if is_target(v[1])]
+    if len(near) == 1:
+        only = near[0]
+        year = year_of(only[1])
+        if period and year is not None and year < period.end and not is_target(only[1]):
+            # A 2020 column alone in a 2021–2025 table is the base year, not the target.
+            roles["baseline"] = only[0]
+            baseline_year = year
+            target_year = period.end  # the year is the plan's; the value is what is missing
+            missing = f"表中没有{period.end}年目标值列（仅有“{header[only[0]]}”列），目标缺失"
+        else:
+            roles["target"] = only[0]
+            target_year = year
     else:
-        actual = [v for v in values if _ACTUAL.search(v[1])]
-        target = [v for v in values if _TARGET.search(v[1]) and not _ACTUAL.search(v[1])]
         if actual and target:
             base, goal = actual[0], target[0]
-            completion = True
+            completion = any(_COMPLETED.search(v[1]) for v in actual)
         else:
-            ordered = sorted(values, key=lambda v: (year_of(v[1]) or 9999, v[0]))
-            base, goal = ordered[0], ordered[-1]
+            goal_year = period.end if period else None
+            at_end = [v for v in near if goal_year and year_of(v[1]) == goal_year]
+            ordered = sorted(near, key=lambda v: (year_of(v[1]) or 9999, v[0]))
+            goal = at_end[0] if at_end else ordered[-1]
+            rest = [v for v in ordered if v is not goal]
+            base = rest[0]
         roles["baseline"], roles["target"] = base[0], goal[0]
         baseline_year, target_year = year_of(base[1]), year_of(goal[1])
-    if target_year is None and period is not None:
+    if target_year is None and period is not None and "target" in roles:
         target_year = period.end
     if completion and baseline_year is None:
         baseline_year = target_year
-    return _Columns(roles, baseline_year, target_year, completion)
+    if baseline_year is None and "baseline" in roles and period is not None and not completion:
+        baseline_year = period.start - 1  # 基期值 of a five-year plan: the year before it
+    return _Columns(roles, baseline_year, target_year, completion, missing)
 
 
 # --- unit inside the name --------------------------------------------------
@@ -125,6 +161,15 @@ def split_unit_from_name(name: str) -> tuple[str, str]:
     return name, ""
 
 
+_CAPTION_UNIT = re.compile(r"单位[:：]\s*([^\s，,；;）)]{1,10})")
+
+
+def unit_in_caption(caption: str) -> str:
+    """The unit a caption gives for every row ("…主要指标（单位：%）"), or ""."""
+    match = _CAPTION_UNIT.search(caption)
+    return match.group(1) if match else ""
+
+
 # --- grid → rows ------------------------------------------------------------
 
 
@@ -133,6 +178,8 @@ class _RawRow:
     cells: list[str]
     line_start: int
     line_end: int
+    doubtful: str | None = None  # why the reader had to guess this row's cells
+    category: str | None = None  # the category, when the layout gave it apart from the cells
 
 
 def _is_category_row(cells: list[str]) -> bool:
@@ -164,6 +211,7 @@ def _table_from_grid(
         line_end=line_end,
     )
     category = ""
+    caption_unit = unit_in_caption(caption)
     for raw in raw_rows:
         cells = [fold_whitespace(c) for c in raw.cells]
         while len(cells) > ncols and not cells[-1]:
@@ -180,13 +228,16 @@ def _table_from_grid(
         def cell(role: str, cells: list[str] = cells) -> str:
             return cells[roles[role]] if role in roles else ""
 
-        if cell("category"):
+        if raw.category is not None:
+            category = raw.category
+        elif cell("category"):
             category = cell("category")
         name, unit = cell("name"), cell("unit")
         if not name:
             continue
         if "unit" not in roles:
             name, unit = split_unit_from_name(name)
+            unit = unit or caption_unit
         baseline = cell("baseline")
         table.rows.append(
             IndicatorRow(
@@ -201,6 +252,7 @@ def _table_from_grid(
                 attribute=cell("attribute"),
                 line_start=raw.line_start,
                 line_end=raw.line_end,
+                doubtful=raw.doubtful or columns.missing_target,
             )
         )
     return table if table.rows else None
@@ -287,9 +339,74 @@ def _one_cell_per_line_table(lines: list[Line], start: int):
     return header, raw_rows, last
 
 
-def _one_row_per_line_table(lines: list[Line], start: int):
-    header = lines[start].text.strip("\n").split("\t")
-    header = [c.strip() for c in header]
+def _split_tabs(text: str) -> list[str]:
+    return [c.strip() for c in text.strip("\n").split("\t")]
+
+
+def _split_pipes(text: str) -> list[str]:
+    """'| 领域 | 序号 | … |' → cells (a markdown table's outer pipes are optional)."""
+    text = text.strip()
+    if text.startswith("|"):
+        text = text[1:]
+    if text.endswith("|"):
+        text = text[:-1]
+    return [c.strip() for c in text.split("|")]
+
+
+def _split_csv(text: str) -> list[str]:
+    import csv
+
+    return [c.strip() for c in next(csv.reader([text]), [])]
+
+
+_MARKDOWN_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+
+
+def _splitter(text: str):
+    """How the cells of a one-row-per-line header are separated: tabs, pipes or commas."""
+    for split, sep in ((_split_tabs, "\t"), (_split_pipes, "|"), (_split_csv, ",")):
+        if sep in text:
+            cells = split(text)
+            if len(cells) >= 3 and any(is_name_header(c) for c in cells):
+                return split
+    return None
+
+
+def merge_header_rows(top: list[str], below: list[str]) -> list[str] | None:
+    """A two-row header ("指标值" over "2020年" and "2025年") as one row, or None when
+    `below` is not the header's second row."""
+    if not any(_YEAR.search(c) for c in below) or any(c in _ATTRIBUTE_VALUES for c in below):
+        return None
+    if any(c and not _VALUE_HEADER.search(_norm(c)) for c in below):
+        return None
+    merged = []
+    spanning = ""
+    for k, cell in enumerate(top):
+        under = below[k] if k < len(below) else ""
+        if cell:
+            spanning = cell if under else ""
+            merged.append(cell + under)
+        else:
+            merged.append(spanning + under if under else "")
+    return merged
+
+
+def _header_again(lines: list[Line], index: int, header_text: str, reach: int = 6) -> int | None:
+    """Index of the header repeated within `reach` lines of lines[index] (a page break),
+    or None when lines[index] is where the table ends."""
+    for k in range(index, min(index + reach, len(lines))):
+        if k > index and re.sub(r"\s+", "", lines[k].text) == header_text:
+            return k
+        if k > index and lines[k].cells is not None:
+            return None
+        if re.match(r"^\s*表\s*\d|.*指标", lines[k].text):
+            return None  # a caption: the next table begins here
+    return None
+
+
+def _one_row_per_line_table(lines: list[Line], start: int, split=_split_tabs):
+    header = split(lines[start].text)
+    header_text = re.sub(r"\s+", "", lines[start].text)
     raw_rows: list[_RawRow] = []
     i = start + 1
     blank_run = 0
@@ -298,14 +415,26 @@ def _one_row_per_line_table(lines: list[Line], start: int):
         line = lines[i]
         if _blank(line):
             blank_run += 1
-            if blank_run >= 2:
+            if blank_run >= 2 and _header_again(lines, i, header_text) is None:
                 break
             i += 1
             continue
-        if line.text.count("\t") < max(1, len(header) - 3):
-            break
-        raw_rows.append(_RawRow([c.strip() for c in line.text.split("\t")], line.number,
-                                line.number))
+        if _MARKDOWN_RULE.match(line.text):
+            i += 1
+            continue
+        cells = split(line.text)
+        if len(cells) < max(2, len(header) - 2):
+            # A page break: a footer ("— 12 —") and a running head, then the header again.
+            again = _header_again(lines, i, header_text)
+            if again is None:
+                break
+            i = again + 1
+            blank_run = 0
+            continue
+        if not raw_rows and (merged := merge_header_rows(header, cells)):
+            header = merged
+        else:
+            raw_rows.append(_RawRow(cells, line.number, line.number))
         last = line.number
         blank_run = 0
         i += 1
@@ -321,10 +450,16 @@ def _text_tables(lines: list[Line], period: Period | None, skip: set[int]):
         if line.cells is not None or line.number in skip or "指标" not in line.text:
             i += 1
             continue
-        cells = [c.strip() for c in line.text.split("\t")]
-        if len(cells) >= 3 and any(is_name_header(c) for c in cells):
+        split = _splitter(line.text)
+        if split is not None:
             caption, _ = _caption_before(lines, i)
-            header, raw_rows, last = _one_row_per_line_table(lines, i)
+            header, raw_rows, last = _one_row_per_line_table(lines, i, split)
+        elif "\t" not in line.text and (spaced := _spaced_table(lines, i, period)):
+            caption, header, raw_rows, last = spaced
+        elif "\t" not in line.text and is_name_header(line.text) and (
+            pasted := _pasted_table(lines, i, period)
+        ):
+            caption, header, raw_rows, last = pasted
         elif _tab_led(line) and is_name_header(line.text):
             start = i
             while start > 0 and _tab_led(lines[start - 1]) and not _blank(lines[start - 1]):
@@ -350,6 +485,105 @@ def _caption_line_number(lines: list[Line], index: int, caption: str) -> int | N
         if lines[back].text.strip() == caption:
             return lines[back].number
     return None
+
+
+def _spaced_table(lines: list[Line], index: int, period: Period | None):
+    """A space-aligned table whose header is lines[index], or None."""
+    from healthplan.extract import layout
+
+    words = [_norm(t.text) for t in layout.tokens(lines[index].text)]
+    if len(words) < 3 or not any(is_name_header(w) for w in words):
+        return None
+    if _map_columns(words, period) is None:
+        return None
+
+    def roles_ok(columns, placed) -> bool:
+        # Each header word keeps its role with the text below it ("序" + "号" = "序号").
+        for k, below in placed.items():
+            before, after = _norm(columns[k].header), _norm(columns[k].header + "".join(below))
+            for _, pattern in _ROLE_PATTERNS:
+                if pattern.match(before) and not pattern.match(after):
+                    return False
+        return True
+
+    wide = layout.aligned(lines, index, True) > layout.aligned(lines, index, False)
+    columns, body = layout.read_header(lines, index, roles_ok, wide)
+    header = [_norm(c.header) for c in columns]
+    mapped = _map_columns(header, period)
+    if mapped is None:
+        return None
+    roles = {k: v for k, v in mapped.roles.items()}
+    fixed = {roles.get(r) for r in ("category", "seq", "name", "unit")}
+    value_cols = {k for k in range(len(columns)) if k not in fixed}
+    header_texts = {"".join(header)} | {
+        re.sub(r"\s+", "", lines[k].text) for k in range(index, body)
+    }
+    first_line = re.sub(r"\s+", "", lines[index].text)
+
+    def reheader(k: int):
+        if re.sub(r"\s+", "", lines[k].text) != first_line:
+            return None
+        return layout.read_header(lines, k, roles_ok, wide)
+
+    rows, categories, last = layout.read_rows(lines, body, columns, roles, value_cols,
+                                              header_texts, reheader, wide)
+    if not rows:
+        return None
+    raw_rows = []
+    for row, category in zip(rows, categories, strict=True):
+        doubt = "；".join(dict.fromkeys(row.doubts)) or None
+        raw_rows.append(_RawRow(layout.row_cells(row, len(columns)), lines[row.first].number,
+                                lines[row.last].number, doubt, category))
+    return _spaced_caption(lines, index), header, raw_rows, lines[last].number
+
+
+def _is_header_word(text: str) -> bool:
+    text = _norm(text)
+    return any(p.match(text) for _, p in _ROLE_PATTERNS) or bool(_VALUE_HEADER.search(text))
+
+
+def _pasted_table(lines: list[Line], index: int, period: Period | None):
+    """A table pasted one cell per line, whose header contains lines[index], or None."""
+    from healthplan.extract import cells as pasted
+
+    run = pasted.header_run(lines, index, _is_header_word)
+    if run is None:
+        return None
+    header = [_norm(lines[k].text) for k in range(*run) if lines[k].text.strip()]
+    years = [h for h in header if _YEAR.search(h)]
+    if len(years) >= 2:  # "指标值" over "2020年" and "2025年", pasted in reading order
+        header = [h for h in header if h not in ("指标值", "指标数值", "数值")]
+    mapped = _map_columns(header, period)
+    if mapped is None:
+        return None
+    by_index = {v: k for k, v in mapped.roles.items()}
+    roles = [by_index.get(k, "value") for k in range(len(header))]
+    roles = [r if r in ("category", "seq", "name", "unit", "attribute") else "value"
+             for r in roles]
+    rows, last = pasted.read_rows(lines, run[1], roles)
+    if not rows:
+        return None
+    raw_rows = [
+        _RawRow(pasted.row_cells(row, roles), lines[row.first].number, lines[row.last].number,
+                "；".join(dict.fromkeys(row.doubts)) or None, row.category)
+        for row in rows
+    ]
+    return _spaced_caption(lines, run[0]), header, raw_rows, lines[last].number
+
+
+def _spaced_caption(lines: list[Line], index: int) -> str:
+    """The caption above a space-aligned table: the nearest line of text, across the blank
+    lines and page number a converter leaves when the table starts a new page."""
+    from healthplan.extract import layout
+
+    for back in range(index - 1, max(index - 80, -1), -1):
+        text = lines[back].text.replace("\f", "").strip()
+        if not text or layout.is_page_furniture(lines, back):
+            continue
+        # A caption is one short line, not a row of cells ("表1  …" may keep two spaces).
+        short = len(text) <= 60 and len(layout.tokens(text)) <= 2
+        return text if short else ""
+    return ""
 
 
 # --- real tables ---------------------------------------------------------------
@@ -379,8 +613,11 @@ def _real_tables(lines: list[Line], period: Period | None):
                     previous = (table, header, rows[-1].number)
             continue
         header = list(rows[header_index].cells)
+        body = rows[header_index + 1:]
+        if body and (merged := merge_header_rows(header, list(body[0].cells))):
+            header, body = merged, body[1:]
         caption, caption_index = _caption_before(lines, first - 1)
-        table = _table_from_grid(caption, header, _raw(rows[header_index + 1:]), first,
+        table = _table_from_grid(caption, header, _raw(body), first,
                                  rows[-1].number, period)
         if table is None:
             previous = None
@@ -407,7 +644,31 @@ def extract_indicator_tables(
     """Every indicator table in the document, in order of appearance."""
     skip = skip or set()
     tables = _real_tables(document.lines, period) + _text_tables(document.lines, period, skip)
+    for table in tables:
+        for row in table.rows:
+            _mark_provenance(row, document)
     return sorted(tables, key=lambda t: t.line_start)
+
+
+# Below this OCR confidence a row is not trusted without a look (PP-OCR scores clean print
+# at 0.95 and above; smudged or low-resolution cells fall under 0.8).
+LOW_CONFIDENCE = 0.8
+
+
+def _mark_provenance(row: IndicatorRow, document: Document) -> None:
+    """Page of the row's first line; for OCR text, the lowest confidence over its lines and
+    a doubt when that is below LOW_CONFIDENCE."""
+    lines = [document.line(n) for n in range(row.line_start, row.line_end + 1)
+             if 1 <= n <= len(document.lines)]
+    if not lines:
+        return
+    row.page = lines[0].page
+    scores = [line.confidence for line in lines if line.confidence is not None]
+    if scores:
+        row.confidence = min(scores)
+        if row.confidence < LOW_CONFIDENCE:
+            reason = f"识别置信度低（{row.confidence:.2f}）"
+            row.doubtful = f"{row.doubtful}；{reason}" if row.doubtful else reason
 
 
 def table_line_numbers(tables: list[IndicatorTable]) -> set[int]:
@@ -415,6 +676,7 @@ def table_line_numbers(tables: list[IndicatorTable]) -> set[int]:
 
 
 __all__ = [
+    "LOW_CONFIDENCE",
     "extract_indicator_tables",
     "five_year_plan_period",
     "split_unit_from_name",
