@@ -374,39 +374,77 @@ def audit_page(request: Request, action: str = "", user: str = "", page_no: int 
 
 
 def _region_of(entry: AuditEntry) -> int | None:
-    detail = entry.detail or {}
+    detail = entry.detail if isinstance(entry.detail, dict) else {}
     region = detail.get("region_id")
     return region if isinstance(region, int) else None
 
 
 def audit_changes(entry: AuditEntry, regions: dict[int, str]) -> dict:
-    """What an audit entry changed, for the table: before → after rows, the source, the
-    reason, and the rest of the detail as JSON."""
+    """What an audit entry changed, for the table: before → after rows (as text), the
+    source, the reason, and the rest of the detail as JSON.
+
+    The writers of the log keep their own shapes: a number (the entry form), a dict of
+    value/version/source (the API, tracked progress), a list of corrected rows (imports);
+    whatever the shape, the page shows text and never fails on it."""
     from healthplan import catalog
 
-    detail = entry.detail or {}
+    detail = entry.detail if isinstance(entry.detail, dict) else {}
     changes = []
 
     def name(indicator_id) -> str:
         try:
             return catalog.get(indicator_id).name
         except Exception:  # an id the catalogue no longer has: show it as stored
-            return str(indicator_id)
+            return str(indicator_id or "")
 
-    for c in detail.get("corrected", []) if isinstance(detail.get("corrected"), list) else []:
-        changes.append({"what": f"{regions.get(c.get('region_id'), '')} {name(c.get('indicator_id'))} "
-                                f"{c.get('year')}年（第 {c.get('row')} 行）",
-                        "before": c.get("old"), "after": c.get("new")})
+    def where(item: dict) -> str:
+        region = regions.get(item.get("region_id")) or item.get("region") or ""
+        if item.get("indicator_id"):
+            thing = name(item.get("indicator_id"))
+        elif item.get("item_text"):
+            thing = f"规划 {item.get('plan_id')} {item.get('item_text')}"
+        else:
+            thing = ""
+        year = f"{item.get('year')}年" if item.get("year") is not None else ""
+        return " ".join(part for part in (region, thing, year) if part)
+
+    corrected = detail.get("corrected")
+    for c in corrected if isinstance(corrected, list) else []:
+        if isinstance(c, dict):
+            changes.append({"what": f"{where(c)}（第 {c.get('row')} 行）",
+                            "before": shown_value(c.get("old")), "after": shown_value(c.get("new"))})
     if "after" in detail:
-        changes.append({"what": f"{regions.get(detail.get('region_id'), '')} "
-                                f"{name(detail.get('indicator_id'))} {detail.get('year')}年",
-                        "before": detail.get("before"), "after": detail.get("after")})
+        changes.append({"what": where(detail), "before": shown_value(detail.get("before")),
+                        "after": shown_value(detail.get("after"))})
+    source = detail.get("source") or detail.get("file") or ""
+    reason = detail.get("reason") or ""
     return {
         "changes": changes,
-        "source": detail.get("source") or detail.get("file") or "",
-        "reason": detail.get("reason") or "",
-        "json": json.dumps(detail, ensure_ascii=False, indent=1) if detail else "",
+        "source": source if isinstance(source, str) else json.dumps(source, ensure_ascii=False),
+        "reason": reason if isinstance(reason, str) else json.dumps(reason, ensure_ascii=False),
+        "json": json.dumps(entry.detail, ensure_ascii=False, indent=1, default=str)
+        if entry.detail else "",
     }
+
+
+def shown_value(value) -> str:
+    """One side of a change as the audit table shows it: a number formatted, a recorded
+    version (``{"value": …, "version": …}``) as its value or status and version, nothing
+    as "—"."""
+    from healthplan.reports.content import format_number
+    from healthplan.store.progress import STATUS_CN
+
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | float):
+        return format_number(value)
+    if isinstance(value, dict):
+        shown = (shown_value(value["value"]) if value.get("value") is not None
+                 else STATUS_CN.get(value.get("status"), value.get("status") or "—"))
+        return shown + (f"（第{value['version']}版）" if value.get("version") else "")
+    return str(value)
 
 
 @router.get("/plans", include_in_schema=False)
