@@ -26,6 +26,7 @@ from healthplan.store.models import (
 )
 from healthplan.store.plans import superseded_ids
 from healthplan.store.regions import ancestors, full_name
+from healthplan.web.auth import readable
 from healthplan.web.pages.common import (
     PageError,
     attachment,
@@ -38,6 +39,7 @@ from healthplan.web.pages.common import (
 )
 from healthplan.web.pages.svg import sparkline
 from healthplan.web.review import clamp_year, plan_tracked, verdict_counts
+from healthplan.web.security import NONCE_KEY
 
 router = APIRouter(include_in_schema=False)
 PlanIds = Annotated[list[int] | None, Query()]  # ?plan=2&plan=3
@@ -54,7 +56,9 @@ AUDIT_PAGE = 100
 ACTION_CN = {"import": "导入监测值", "entry": "录入监测值", "correct": "更正监测值",
              "record": "录入监测值", "load_plan": "载入规划", "add_user": "新增用户",
              "denied": "拒绝访问", "login": "登录", "token": "令牌",
-             "record_progress": "记录承诺/项目进展", "correct_progress": "更正承诺/项目进展"}
+             "record_progress": "记录承诺/项目进展", "correct_progress": "更正承诺/项目进展",
+             "issue_token": "签发令牌", "revoke_token": "吊销令牌", "disable_user": "停用用户",
+             "change_password": "修改密码", "lock_user": "锁定账号", "unlock_user": "解除锁定"}
 
 
 def plan_for(session: Session, plan_id: int) -> Plan:
@@ -96,8 +100,8 @@ def plans_page(request: Request):
     with reading(request) as session:
         me = login(request, session)
         superseded = superseded_ids(session)
-        plans = [p for p in session.scalars(select(Plan).order_by(Plan.period_start.desc(), Plan.id))
-                 if may(session, me, Action.read, p.region_id)]
+        plans = readable(session, me, list(
+            session.scalars(select(Plan).order_by(Plan.period_start.desc(), Plan.id))))
         counts = {}
         if len(plans) <= LIST_COUNTS_LIMIT:
             for p in plans:
@@ -205,6 +209,8 @@ def indicator_page(request: Request, plan_id: int, target_id: int, year: int | N
         section = next(s for s in report.indicators if s.target_id == target_id)
         svg = indicator_chart(section, year=report.year, fmt="svg").decode("utf-8")
         svg = svg[svg.index("<svg"):]
+        # The chart's own <style> runs under the Content-Security-Policy by its nonce.
+        svg = svg.replace("<style", f'<style nonce="{getattr(request.state, NONCE_KEY, "")}"')
         versions = history(session, plan.region_id, target.indicator_id) if target.indicator_id else []
         users = {u.id: u for u in session.scalars(select(User).where(
             User.id.in_({v.recorded_by for v in versions if v.recorded_by})))}
@@ -267,8 +273,7 @@ def compare_page(request: Request, plan: PlanIds = None, year: int | None = None
     plan = plan or []
     with reading(request) as session:
         me = login(request, session)
-        choices = [p for p in session.scalars(select(Plan).order_by(Plan.id))
-                   if may(session, me, Action.read, p.region_id)]
+        choices = readable(session, me, list(session.scalars(select(Plan).order_by(Plan.id))))
         comparison, error = None, None
         chosen = list(dict.fromkeys(plan))
         for plan_id in chosen:
