@@ -77,14 +77,15 @@ def test_audit_page_shows_every_kind_of_entry(sqlite_client, users, sqlite_web_d
                        headers=clerk).status_code == 403
     assert token_login(client, users["viewer"].name, "wrong password 1").status_code == 401
     assert client.post("/api/v1/observations", json=value).status_code == 401
+    browser = client_for(client.app)
+    assert page_login(browser, users["admin"].name).status_code == 303
+    assert browser.get("/admin/audit").status_code == 200  # was a 500 on the API's dicts
     assert client.post("/api/v1/users/viewer/unlock", headers=admin).status_code == 200
 
     with db.session() as session:
         actions = set(session.scalars(select(AuditEntry.action).distinct()))
     assert {"load_plan", "record", "correct", "import", "record_progress", "correct_progress",
             "denied", "add_user", "unlock_user"} <= actions
-    browser = client_for(client.app)
-    assert page_login(browser, users["admin"].name).status_code == 303
     total = audit_count(db)
     pages = -(-total // 100)
     for number in range(1, pages + 1):
