@@ -19,7 +19,15 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
 from web_helpers import WebUser, build_web_demo, make_app
+
+from healthplan.store import users as _users
+
+# Argon2's cheapest parameters for the test users: every test logs in, and the default
+# parameters cost ~50 ms of CPU a check. Production hashes keep the defaults.
+_users.PASSWORD_HASHER = PasswordHasher.from_parameters(CHEAPEST)
 
 
 @pytest.fixture(scope="session")

@@ -75,7 +75,8 @@ ROUTES = {
 }
 # The table an allowed write adds to (observations unless named here).
 WRITES_TO = {"progress": "progress_entries"}
-NOT_DATA_WRITES = {"POST /api/v1/tokens", "DELETE /api/v1/tokens/current"}
+NOT_DATA_WRITES = {"POST /api/v1/tokens", "DELETE /api/v1/tokens/current",
+                   "PUT /api/v1/me/password", "POST /api/v1/users/{name}/unlock"}
 
 # Who may write the data of which region: admins everywhere, a clerk only their own.
 MAY_WRITE = {
@@ -155,8 +156,13 @@ def test_session_write_without_csrf_token_is_refused(sqlite_client, sqlite_web_d
     session's CSRF token; otherwise it counts as not logged in."""
     from itsdangerous import TimestampSigner  # noqa: F401  (the session cookie's signer)
 
+    from healthplan.store.models import User
+    from healthplan.store.users import start_session
+
+    with sqlite_web_db.session() as session:
+        sid = start_session(session, session.get(User, users["clerk"].id), 1)
     before = snapshot(sqlite_web_db)
-    cookie = _session_cookie(sqlite_client.app, {"user_id": users["clerk"].id, "csrf": "abc"})
+    cookie = _session_cookie(sqlite_client.app, {"sid": sid, "csrf": "abc"})
     sqlite_client.cookies.set("healthplan_session", cookie)
     refused = create(sqlite_client, JIANGYIN, {})
     assert refused.status_code == 401

@@ -374,7 +374,8 @@ def test_bad_files_get_a_message_in_the_page(client, demo, name, data, status, m
 def test_the_upload_page_checks_the_size_before_sending(client, demo):
     as_user(client, "jiangyin_clerk")
     text = client.get(f"/plans/{demo.plans['江阴市']}/upload").text
-    assert 'data-limit="4000"' in text and "f.size > limit" in text
+    assert 'data-limit="4000"' in text and '<script src="/static/app.js"' in text
+    assert "f.size > limit" in client.get("/static/app.js").text
 
 
 # --------------------------------------------------------------------------- one value

@@ -9,7 +9,7 @@ import typer
 
 from healthplan.cli import app, bad_input, open_db, options, user_id
 
-user_app = typer.Typer(help="网页和 API 的用户：新增、签发令牌、列出、停用", no_args_is_help=True)
+user_app = typer.Typer(help="网页和 API 的用户：新增、签发令牌、列出、重设密码、解锁、停用", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
 
@@ -48,26 +48,26 @@ def _password_from_stdin() -> str:
 
 @user_app.command("add")
 def user_add(
-    name: str = typer.Argument(..., help="用户名（登录用）"),
+    name: str = typer.Argument(..., help="用户名（登录用）：小写英文字母、数字和 . _ -，以字母开头，2—32 个字符"),
     role: str = typer.Option(..., "--role", help="角色：admin 管理员、planner 规划人员、clerk 填报员、viewer 只读"),
-    region: str = typer.Option(None, "--region", help="所属地区（名称或六位代码）；planner 和 clerk 必填"),
+    region: str = typer.Option(None, "--region", help="所属地区（名称或六位代码）；planner 和 clerk 必填，admin 不可填"),
     display_name: str = typer.Option("", "--display-name", help="显示名（如 江阴市卫健委 张三）"),
     password_stdin: bool = typer.Option(False, "--password-stdin",
                                         help="从标准输入读取密码（一行）；默认交互输入两次"),
 ) -> None:
     """新增可登录网页和 API 的用户（第一个管理员也用它创建）。密码不会出现在命令行或仓库中。"""
     from healthplan.store.regions import RegionError, find_region
-    from healthplan.store.users import UserError, add_user
+    from healthplan.store.users import PASSWORD_MIN, UserError, add_user, check_new_user
 
-    if password_stdin:
-        password = _password_from_stdin()
-    else:
-        password = typer.prompt("密码（至少 8 个字符）", hide_input=True, confirmation_prompt=True)
     db = open_db()
-    by = user_id(db)
     try:
+        # Everything but the password is checked before asking for it.
         with db.session() as session:
             found = find_region(session, region) if region else None
+            check_new_user(name, role, found.id if found else None, display_name)
+        password = _new_password(password_stdin, f"密码（至少 {PASSWORD_MIN} 个字符，勿用常见密码）")
+        by = user_id(db)
+        with db.session() as session:
             user = add_user(session, name, password, role=role,
                             region_id=found.id if found else None,
                             display_name=display_name, by=by)
@@ -75,6 +75,50 @@ def user_add(
             typer.echo(f"已新增用户 {user.name}（{role}{where}）；数据库：{db.describe()}")
     except (UserError, RegionError) as exc:
         raise bad_input(str(exc)) from None
+
+
+def _new_password(from_stdin: bool, prompt: str) -> str:
+    """A new password from standard input or typed twice, checked against the policy."""
+    from healthplan.store.users import check_password
+
+    if from_stdin:
+        return check_password(_password_from_stdin())
+    return check_password(typer.prompt(prompt, hide_input=True, confirmation_prompt=True))
+
+
+@user_app.command("password")
+def user_password(
+    name: str = typer.Argument(..., help="用户名"),
+    password_stdin: bool = typer.Option(False, "--password-stdin",
+                                        help="从标准输入读取新密码（一行）；默认交互输入两次"),
+) -> None:
+    """重设用户的密码；其所有网页登录会话随即结束（API 令牌不受影响，可单独吊销）。"""
+    from healthplan.store.users import PASSWORD_MIN, UserError, set_password
+
+    db = open_db()
+    with db.session() as session:
+        login_user(session, name)
+    try:
+        password = _new_password(password_stdin, f"新密码（至少 {PASSWORD_MIN} 个字符，勿用常见密码）")
+        by = user_id(db)
+        with db.session() as session:
+            ended = set_password(session, login_user(session, name), password, by=by)
+    except UserError as exc:
+        raise bad_input(str(exc)) from None
+    typer.echo(f"已重设用户 {name} 的密码，结束其登录会话 {ended} 个")
+
+
+@user_app.command("unlock")
+def user_unlock(name: str = typer.Argument(..., help="用户名")) -> None:
+    """解除因连续输错密码而被锁定的账号（也清零其失败次数）；记入审计日志。"""
+    from healthplan.store.users import unlock_user
+
+    db = open_db()
+    by = user_id(db)
+    with db.session() as session:
+        was_locked = unlock_user(session, login_user(session, name), by=by, via="命令行")
+    typer.echo(f"已解除用户 {name} 的登录锁定" if was_locked
+               else f"用户 {name} 未被锁定；已清零其失败次数")
 
 
 @user_app.command("token")
@@ -117,27 +161,30 @@ def user_list() -> None:
         typer.echo("用户名\t角色\t所属地区\t状态")
         for user in users:
             region = f"{user.region.name}（{user.region.code}）" if user.region else "—"
-            typer.echo(f"{user.name}\t{user.role}\t{region}\t{'正常' if user.active else '已停用'}")
+            typer.echo(f"{user.name}\t{user.role}\t{region}\t{_state(user)}")
 
 
 @user_app.command("disable")
 def user_disable(name: str = typer.Argument(..., help="用户名")) -> None:
-    """停用用户：不能再登录，其全部 API 令牌作废。"""
-    from sqlalchemy import update
-
-    from healthplan.store.models import ApiToken, now
-    from healthplan.store.users import audit
+    """停用用户：不能再登录，其全部 API 令牌作废、网页登录会话结束。"""
+    from healthplan.store.users import disable_user
 
     db = open_db()
     by = user_id(db)
     with db.session() as session:
-        user = login_user(session, name)
-        user.active = False
-        revoked = session.execute(update(ApiToken).where(
-            ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)).values(revoked_at=now()))
-        audit(session, by, "disable_user", "user", user.id,
-              f"停用用户 {name}，作废令牌 {revoked.rowcount} 个")
-    typer.echo(f"已停用用户 {name}，其 API 令牌已作废")
+        disable_user(session, login_user(session, name), by=by)
+    typer.echo(f"已停用用户 {name}，其 API 令牌已作废、登录会话已结束")
+
+
+def _state(user) -> str:
+    from healthplan.store.models import now
+    from healthplan.store.users import aware
+
+    if not user.active:
+        return "已停用"
+    if user.locked_until is not None and aware(user.locked_until) > now():
+        return f"已锁定（连续输错密码；至 {aware(user.locked_until):%Y-%m-%d %H:%M} UTC，可用 user unlock 解除）"
+    return "正常"
 
 
 def login_user(session, name: str):

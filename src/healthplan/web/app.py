@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
 from healthplan.store.database import Database
+from healthplan.web.auth import RefusalLog
 from healthplan.web.errors import install_error_handlers, problem_response
+from healthplan.web.security import NONCE_KEY, SecurityHeaders
 from healthplan.web.settings import Settings, settings_from_environment
 
 DESCRIPTION = """\
@@ -24,17 +29,28 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
     from healthplan.web import api, pages
 
     settings = settings or settings_from_environment()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        app.state.refusals.flush(db.engine)  # the refusals counted since the last entry
+
     app = FastAPI(title="healthplan 卫生健康发展规划监测评估系统 API", version="1",
-                  description=DESCRIPTION,
+                  description=DESCRIPTION, lifespan=lifespan,
                   openapi_url="/api/v1/openapi.json", docs_url=None, redoc_url=None)
     app.state.db = db
     app.state.settings = settings
     app.state.readers = reader_sessions(db)
     app.state.read_engine = app.state.readers.kw["bind"]
+    app.state.refusals = RefusalLog(settings.refusal_log_seconds)
     app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
+    # The cookie holds only the id of a session kept in the database (web.auth); its
+    # Secure flag is set by SecurityHeaders, per request, by the trusted-proxy rule.
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key,
                        session_cookie="healthplan_session", same_site="lax",
-                       https_only=settings.https_only, max_age=12 * 3600)
+                       https_only=settings.https_only,
+                       max_age=int(settings.session_hours * 3600))
+    app.add_middleware(SecurityHeaders, settings=settings)
     install_error_handlers(app)
     install_api_docs(app)
     app.include_router(api.router, prefix="/api/v1")
@@ -54,12 +70,16 @@ def install_api_docs(app: FastAPI) -> None:
               name="api-docs-static")
 
     @app.get("/api/v1/docs", include_in_schema=False)
-    def api_docs():
-        return get_swagger_ui_html(
+    def api_docs(request: Request):
+        page = get_swagger_ui_html(
             openapi_url=app.openapi_url, title=f"{app.title} — 文档",
             swagger_js_url="/api/v1/docs-static/swagger-ui-bundle.js",
             swagger_css_url="/api/v1/docs-static/swagger-ui.css",
             swagger_favicon_url="/api/v1/docs-static/favicon-32x32.png")
+        # The page's inline script runs under the Content-Security-Policy by its nonce.
+        nonce = getattr(request.state, NONCE_KEY, "")
+        html = page.body.decode("utf-8").replace("<script>", f'<script nonce="{nonce}">')
+        return HTMLResponse(html)
 
 
 def reader_sessions(db: Database) -> sessionmaker[Session]:

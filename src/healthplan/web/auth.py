@@ -5,18 +5,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 import time
 import weakref
+from collections import Counter
+from datetime import datetime
 
 from fastapi import HTTPException, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from healthplan.permissions import Action, Principal, allowed
-from healthplan.store.models import Region, User
-from healthplan.store.users import audit, user_for_token
+from healthplan.store.models import Region, User, now
+from healthplan.store.users import audit, user_for_session, user_for_token
 
-SESSION_USER = "user_id"  # request.session key of the logged-in user
+SESSION_ID = "sid"  # request.session key of the login session's id (store.users.start_session)
 SESSION_CSRF = "csrf"  # request.session key of the form token
 CSRF_HEADER = "x-csrf-token"  # API writes authenticated by the page session send it
 
@@ -73,13 +76,13 @@ def current_principal(request: Request, session: Session) -> Principal | None:
     token = bearer_token(request)
     if token is not None:
         return principal_for_token(session, token) if token else None
-    user_id = request.session.get(SESSION_USER) if "session" in request.scope else None
-    if not isinstance(user_id, int):
+    sid = request.session.get(SESSION_ID) if "session" in request.scope else None
+    if not isinstance(sid, str) or not sid:
         return None
-    user = session.get(User, user_id)
-    if user is None or not user.active or not user.password_hash:
-        return None
-    return principal_of(user)
+    # Looked up on every request (no cache): a session ended by logging out, a password
+    # change or disabling the user stops working at once on every worker and server.
+    user = user_for_session(session, sid)
+    return principal_of(user) if user is not None else None
 
 
 def csrf_token(request: Request) -> str:
@@ -163,8 +166,9 @@ def may(session: Session, principal: Principal | None, action: Action,
 def authorise(session: Session, principal: Principal | None, action: Action,
               region_id: int | None = None, *, what: str = "") -> Principal:
     """``principal`` if allowed to do ``action`` on ``region_id``'s data; otherwise roll
-    back ``session`` (so the request changes nothing), log the refusal in the audit log in
-    a transaction of its own (so it stays) and raise 401 (nobody logged in) or 403.
+    back ``session`` (so the request changes nothing), log the refusal of a logged-in user
+    in the audit log in a transaction of its own (so it stays) and raise 401 (nobody
+    logged in; see ``RefusalLog``) or 403.
 
     Works with a session inside ``db.session()``: after the refusal the caller's
     transaction is finished and the exception ends its block."""
@@ -178,7 +182,9 @@ def authorise(session: Session, principal: Principal | None, action: Action,
     who = f"{principal.name}（{principal.role}）" if principal else "未登录的请求"
     summary = (f"拒绝 {who}{action.value}" + (f"：{region_name}" if region_name else "")
                + (f"（{what}）" if what else ""))
-    if principal is not None or action is not Action.read:
+    if principal is not None:
+        # Refusals of anonymous requests are counted by ``RefusalLog`` instead: one
+        # write per refused request would let anyone grow the database at will.
         with Session(bind) as log_session, log_session.begin():
             audit(log_session, principal.user_id if principal else None, "denied",
                   "permission", region_id, summary,
@@ -189,3 +195,99 @@ def authorise(session: Session, principal: Principal | None, action: Action,
     raise HTTPException(403, f"无权限：{principal.name} 不能对"
                         + (f"{region_name}的" if region_name else "") + "数据执行此操作")
 
+
+
+# --------------------------------------------------------------------------- what a principal may see
+
+
+def readable_region_ids(session: Session, principal: Principal) -> set[int] | None:
+    """The regions whose plans and data ``principal`` may read: None for all of them
+    (an administrator, a user without a region), else their region and every region
+    below it. The one rule behind every list of plans (pages, API, the region tree)."""
+    if principal.role == "admin" or principal.region_id is None:
+        return None
+    return set(subtree(session, principal.region_id))
+
+
+def readable(session: Session, principal: Principal, items: list, region_of=None) -> list:
+    """``items`` (plans, or anything with a ``region_id``) that ``principal`` may read."""
+    ids = readable_region_ids(session, principal)
+    if ids is None:
+        return list(items)
+    region_of = region_of or (lambda item: item.region_id)
+    return [item for item in items if region_of(item) in ids]
+
+
+# --------------------------------------------------------------------------- refusals without a login
+
+
+class RefusalLog:
+    """Refused requests without a login (no or a wrong token, no session), counted in
+    memory and written to the audit log as one summary entry per ``seconds`` in each
+    process: the first refusal is written at once, the next ones with the first refusal
+    after ``seconds`` (or when the application stops). A flood of such requests then
+    costs no write transaction each and adds at most one row per interval and process.
+    The kinds of request and the client addresses are capped at ``KINDS`` each."""
+
+    KINDS = 50
+
+    def __init__(self, seconds: float, clock=time.monotonic):
+        self.seconds, self.clock = seconds, clock
+        self.lock = threading.Lock()
+        self.what: Counter = Counter()
+        self.addresses: Counter = Counter()
+        self.written_at: float | None = None
+        self.since: datetime | None = None
+
+    def note(self, bind, what: str, address: str) -> None:
+        with self.lock:
+            _bounded_add(self.what, what[:200], self.KINDS)
+            _bounded_add(self.addresses, address, self.KINDS)
+            self.since = self.since or now()
+            due = self.written_at is None or self.clock() - self.written_at >= self.seconds
+            taken = self._take() if due else None
+        if taken is not None:
+            self._write(bind, taken)
+
+    def flush(self, bind) -> None:
+        with self.lock:
+            taken = self._take() if self.what else None
+        if taken is not None:
+            self._write(bind, taken)
+
+    def _take(self) -> dict:
+        total = sum(self.what.values())
+        taken = {"count": total, "since": self.since.isoformat() if self.since else None,
+                 "until": now().isoformat(), "requests": dict(self.what.most_common()),
+                 "addresses": dict(self.addresses.most_common())}
+        self.what, self.addresses = Counter(), Counter()
+        self.written_at, self.since = self.clock(), None
+        return taken
+
+    @staticmethod
+    def _write(bind, taken: dict) -> None:
+        first = next(iter(taken["requests"]), "")
+        summary = (f"拒绝 未登录的请求 {taken['count']} 次（{first}"
+                   + (" 等" if len(taken["requests"]) > 1 else "") + "）")
+        with Session(bind) as log_session, log_session.begin():
+            audit(log_session, None, "denied", "permission", None, summary,
+                  {"action": "anonymous", **taken})
+
+
+def _bounded_add(counter: Counter, key: str, cap: int) -> None:
+    if key in counter or len(counter) < cap:
+        counter[key] += 1
+    else:
+        counter["（其他）"] += 1
+
+
+def refuse_anonymous(request: Request, what: str) -> HTTPException:
+    """Count a refused request without a login (``RefusalLog``) and return the 401 to
+    raise."""
+    from healthplan.web.security import client_address
+
+    log = getattr(request.app.state, "refusals", None)
+    if log is not None:
+        log.note(request.app.state.db.engine, what, client_address(request.scope,
+                                                                    request.app.state.settings))
+    return HTTPException(401, "未登录或令牌无效", headers={"WWW-Authenticate": "Bearer"})

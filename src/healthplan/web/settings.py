@@ -36,12 +36,39 @@ def secret_key() -> str:
 class Settings:
     secret_key: str
     max_upload_bytes: int = MAX_UPLOAD_BYTES
-    https_only: bool = False  # secure cookies; set behind TLS
+    # Cookies are marked Secure on every answer when set (TLS in front); otherwise only
+    # on answers to requests that came over HTTPS, directly or through a trusted proxy.
+    https_only: bool = False
+    # The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (exact
+    # addresses). Without one, the client address is the connection's and the headers
+    # are ignored: anyone could send them.
+    trusted_proxies: tuple[str, ...] = ()
+    session_hours: float = 12.0
+    # Throttling of logins (POST /login, POST /api/v1/tokens), counted in the database so
+    # that every worker and server sees the same counts.
+    address_failures: int = 20  # failed logins from one address per window
+    address_window_seconds: int = 600
+    account_delay_after: int = 5  # consecutive wrong passwords before a wait between tries
+    account_delay_seconds: int = 30
+    account_lock_after: int = 10  # consecutive wrong passwords that lock the account
+    account_lock_seconds: int = 1800  # until an administrator unlocks it, or this passes
+    # Refusals of requests without a login are counted in memory and written to the
+    # audit log as one entry per this many seconds per process.
+    refusal_log_seconds: int = 60
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
 
 
 def settings_from_environment() -> Settings:
+    proxies = os.environ.get("HEALTHPLAN_TRUSTED_PROXIES", "")
     return Settings(
         secret_key=secret_key(),
-        max_upload_bytes=int(os.environ.get("HEALTHPLAN_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES)),
+        max_upload_bytes=_int("HEALTHPLAN_MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
         https_only=os.environ.get("HEALTHPLAN_HTTPS_ONLY", "") == "1",
+        trusted_proxies=tuple(p.strip() for p in proxies.split(",") if p.strip()),
+        account_lock_after=_int("HEALTHPLAN_LOCK_AFTER", Settings.account_lock_after),
+        account_lock_seconds=_int("HEALTHPLAN_LOCK_SECONDS", Settings.account_lock_seconds),
     )

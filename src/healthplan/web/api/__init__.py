@@ -11,8 +11,9 @@ from healthplan.web.api import (
     search,
     tokens,
     tracking,
+    users,
 )
 
 router = APIRouter()
-for module in (tokens, regions, plans, tracking, indicators, observations, search, audit_log):
+for module in (tokens, regions, plans, tracking, indicators, observations, search, audit_log, users):
     router.include_router(module.router)

@@ -13,7 +13,7 @@ from healthplan.permissions import Action, Principal
 from healthplan.store.database import Database
 from healthplan.store.models import Plan, Region
 from healthplan.store.regions import RegionError, find_region, full_name
-from healthplan.web.auth import api_principal, authorise, may
+from healthplan.web.auth import api_principal, authorise, may, refuse_anonymous
 from healthplan.web.errors import Problem
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
@@ -54,12 +54,12 @@ async def reader(request: Request) -> Principal:
 
 def writer(request: Request) -> Principal:
     """Dependency: the logged-in user of a writing route; without one the attempt is
-    logged in the audit log and answered 401 before the body is looked at."""
+    counted (``web.auth.RefusalLog``: no write per request) and answered 401 before the
+    body is looked at."""
     with reading(request) as session:
         principal = api_principal(request, session, write=True)
     if principal is None:
-        with writing(request) as session:
-            authorise(session, None, Action.write_data, what=f"{request.method} {request.url.path}")
+        raise refuse_anonymous(request, f"{request.method} {request.url.path}")
     return principal
 
 

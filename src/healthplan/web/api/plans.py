@@ -30,7 +30,7 @@ from healthplan.web.api.common import (
     region_by_text,
     region_json,
 )
-from healthplan.web.auth import may, region_paths, subtree
+from healthplan.web.auth import readable, readable_region_ids, region_paths, subtree
 from healthplan.web.cache import Cache, plan_state
 from healthplan.web.errors import Problem
 
@@ -80,9 +80,9 @@ def list_plans(
                 query = query.where(Plan.region_id.in_(ids))
             else:
                 query = query.where(Plan.region_id == found.id)
-        if principal.region_id is not None and principal.role != "admin":
-            ids = subtree(session, principal.region_id)
-            query = query.where(Plan.region_id.in_(ids))
+        visible = readable_region_ids(session, principal)
+        if visible is not None:
+            query = query.where(Plan.region_id.in_(visible))
         if period_start is not None:
             query = query.where(Plan.period_start == period_start)
         if status is not None:
@@ -96,7 +96,6 @@ def list_plans(
         total = session.scalar(select(func.count()).select_from(query.subquery()))
         plans = list(session.scalars(query.order_by(Region.code, Plan.period_start, Plan.id)
                                      .limit(limit).offset(offset)))
-        plans = [p for p in plans if may(session, principal, Action.read, p.region_id)]
         counts = dict(session.execute(
             select(Target.plan_id, func.count()).where(Target.plan_id.in_([p.id for p in plans]))
             .group_by(Target.plan_id)).all())
@@ -127,7 +126,8 @@ def get_plan(request: Request, plan_id: PlanId,
                        "sha256": plan.source_sha256},
             "loaded_at": plan.loaded_at.isoformat() if plan.loaded_at else None,
             "children": [{"id": c.id, "title": c.title, "region": region_json(c.region)}
-                         for c in children if c.id not in superseded],
+                         for c in readable(session, principal, list(children))
+                         if c.id not in superseded],
             "targets": [{
                 "id": t.id, "position": t.position, "table": t.table_caption,
                 "category": t.category, "seq": t.seq, "name": t.name, "unit": t.unit,

@@ -18,6 +18,7 @@ from healthplan.web.api.common import (
     region_by_text,
     region_json,
 )
+from healthplan.web.auth import readable, readable_region_ids
 from healthplan.web.errors import Problem
 
 router = APIRouter(tags=["地区"])
@@ -44,18 +45,23 @@ def list_regions(
         if q:
             query = query.where(Region.name.contains(q))
         if with_plans:
-            query = query.where(Region.id.in_(select(Plan.region_id)))
+            plans = select(Plan.region_id)
+            visible = readable_region_ids(session, principal)
+            if visible is not None:
+                plans = plans.where(Plan.region_id.in_(visible))
+            query = query.where(Region.id.in_(plans))
         total = session.scalar(select(func.count()).select_from(query.subquery()))
         regions = session.scalars(query.order_by(Region.code).limit(limit).offset(offset))
         return {"total": total, "items": [region_json(r) | {"parent_code": r.parent.code if r.parent else None}
                                           for r in regions]}
 
 
-@router.get("/regions/tree", summary="有规划的地区及其上级，按层级组成的树")
+@router.get("/regions/tree", summary="有当前用户可查看的规划的地区及其上级，按层级组成的树")
 def region_tree(request: Request, principal: Annotated[Principal, Depends(reader)]) -> dict:
     with reading(request) as session:
         superseded = superseded_ids(session)
-        plans = list(session.scalars(select(Plan).order_by(Plan.period_start, Plan.id)))
+        plans = readable(session, principal,
+                         list(session.scalars(select(Plan).order_by(Plan.period_start, Plan.id))))
         nodes: dict[int, dict] = {}
         roots: list[dict] = []
 
@@ -78,7 +84,7 @@ def region_tree(request: Request, principal: Annotated[Principal, Depends(reader
         return {"roots": roots}
 
 
-@router.get("/regions/{region}", summary="一个地区：上级、下级和规划",
+@router.get("/regions/{region}", summary="一个地区：上级、下级和当前用户可查看的规划",
             responses={404: {"description": "地区不存在"}})
 def get_region(request: Request, region: str,
                principal: Annotated[Principal, Depends(reader)]) -> dict:
@@ -86,7 +92,8 @@ def get_region(request: Request, region: str,
         raise Problem(404, "地区不存在：代码或名称过长")
     with reading(request) as session:
         found = region_by_text(session, region)
-        plans = session.scalars(select(Plan).where(Plan.region_id == found.id).order_by(Plan.id))
+        plans = readable(session, principal, list(
+            session.scalars(select(Plan).where(Plan.region_id == found.id).order_by(Plan.id))))
         return region_json(found) | {
             "ancestors": [region_json(r) for r in reversed(ancestors(found))],
             "children": [region_json(r) for r in children(session, found)],

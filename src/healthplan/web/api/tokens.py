@@ -10,10 +10,12 @@ from sqlalchemy import select
 
 from healthplan.permissions import Principal
 from healthplan.store.models import ApiToken, Region, User, now
-from healthplan.store.users import audit, issue_token, verify_password
-from healthplan.web.api.common import no_nul, reader, region_json, writing
+from healthplan.store.users import NAME_MAX, PASSWORD_MAX, audit, issue_token
+from healthplan.web.api.common import database, no_nul, reader, region_json, writing
 from healthplan.web.auth import bearer_token, forget_token
 from healthplan.web.errors import Problem
+from healthplan.web.login import Attempt, LoginRefused, log_in
+from healthplan.web.security import client_address
 
 router = APIRouter(tags=["认证"])
 
@@ -21,8 +23,10 @@ router = APIRouter(tags=["认证"])
 class TokenRequest(BaseModel):
     _no_nul = model_validator(mode="before")(no_nul)
 
-    name: str = Field(min_length=1, max_length=100, description="用户名")
-    password: str = Field(min_length=1, max_length=1000, description="密码")
+    # The caps of the user-input policy (store.users): a longer name or password cannot
+    # belong to anyone.
+    name: str = Field(min_length=1, max_length=NAME_MAX, description="用户名")
+    password: str = Field(min_length=1, max_length=PASSWORD_MAX, description="密码")
     token_name: str = Field("", max_length=100, description="令牌用途（如“统计报表脚本”），便于日后识别")
 
 
@@ -45,45 +49,25 @@ def user_json(user: User, region: Region | None) -> UserOut:
                    role=user.role, region=region_json(region))
 
 
-_DUMMY_HASH: list[str] = []
-
-
 @router.post("/tokens", status_code=201, response_model=TokenOut,
              summary="用用户名和密码取得 API 令牌",
-             responses={401: {"description": "用户名或密码错误"}})
+             responses={401: {"description": "用户名或密码错误"},
+                        429: {"description": "登录失败次数过多或账号已锁定（Retry-After 给出等待秒数）"}})
 def create_token(body: TokenRequest, request: Request) -> TokenOut:
+    settings = request.app.state.settings
+    attempt = Attempt(body.name, client_address(request.scope, settings), "令牌申请")
+    try:
+        user_id = log_in(database(request), settings, attempt, body.password)
+    except LoginRefused as exc:
+        headers = exc.headers | ({"WWW-Authenticate": "Bearer"} if exc.status == 401 else {})
+        raise Problem(exc.status, exc.message, headers=headers) from None
     with writing(request) as session:
-        user = session.scalar(select(User).where(User.name == body.name))
-        if user is None:
-            _spend_like_a_check(body.password)  # the same time as a wrong password
-            ok = False
-        else:
-            ok = verify_password(user, body.password)
-        if not ok:
-            user_id = user.id if user is not None else None
-            session.rollback()
-            with writing(request) as log:
-                audit(log, user_id, "denied", "login", user_id,
-                      f"登录失败：用户名 {body.name[:100]}（令牌申请）", {"via": "api"})
-            raise Problem(401, "用户名或密码错误，或账号已停用",
-                          headers={"WWW-Authenticate": "Bearer"})
+        user = session.get(User, user_id)
         token = issue_token(session, user, body.token_name)
         audit(session, user.id, "issue_token", "user", user.id,
               f"为 {user.name} 签发 API 令牌" + (f"（{body.token_name}）" if body.token_name else ""),
               {"token_name": body.token_name})
         return TokenOut(token=token, user=user_json(user, user.region))
-
-
-def _spend_like_a_check(password: str) -> None:
-    from argon2 import PasswordHasher
-    from argon2.exceptions import VerificationError
-
-    if not _DUMMY_HASH:
-        _DUMMY_HASH.append(PasswordHasher().hash("not a password of anyone"))
-    try:
-        PasswordHasher().verify(_DUMMY_HASH[0], password)
-    except VerificationError:
-        pass
 
 
 @router.get("/me", response_model=UserOut, summary="当前用户",

@@ -1,7 +1,8 @@
 """The pages (Chinese, server-rendered with Jinja2; no script or style from the network).
 
 ``install(app)`` adds the page routes, the templates and ``/static``. Every page needs a
-login (the session keeps the user id under ``SESSION_USER``); every form carries the
+login (the cookie session keeps the id of a session stored in the database under
+``SESSION_ID``); every form carries the
 session's CSRF token (``SESSION_CSRF``), checked on POST; every read and write goes
 through :func:`healthplan.web.auth.authorise`, whose refusals become a Chinese page.
 

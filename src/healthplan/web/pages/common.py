@@ -16,15 +16,16 @@ from urllib.parse import quote
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from healthplan.evaluate import VERDICT_CN, VERDICT_DEFINITIONS
 from healthplan.permissions import Action, Principal
 from healthplan.store.models import Region, User
-from healthplan.web.auth import SESSION_CSRF, SESSION_USER, authorise, csrf_token, current_principal
+from healthplan.store.users import NAME_MAX
+from healthplan.web.auth import SESSION_CSRF, SESSION_ID, authorise, csrf_token, current_principal
 from healthplan.web.auth import check_csrf as csrf_matches
 from healthplan.web.auth import may as auth_may
+from healthplan.web.security import NONCE_KEY
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 CSRF_FIELD = "csrf"  # the form field holding the session's token (web.auth.csrf_token)
@@ -94,7 +95,7 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
     user = getattr(request.state, "page_user", None)
     html = ENVIRONMENT.get_template(template).render(
         request=request, me=user, csrf_field=CSRF_FIELD, csrf_token=csrf_token(request),
-        **context)
+        csp_nonce=getattr(request.state, NONCE_KEY, ""), **context)
     return HTMLResponse(html, status_code=status_code)
 
 
@@ -244,25 +245,43 @@ def login_page(request: Request, next: str = "/"):
 @page
 def login_submit(request: Request, username: str = Form(""), password: str = Form(""),
                  next: str = Form("/"), csrf: str = Form("")):
-    from healthplan.store.users import verify_password
+    from healthplan.store.users import start_session
+    from healthplan.web.login import Attempt, LoginRefused, log_in
+    from healthplan.web.security import client_address
 
     check_csrf(request, csrf)
-    with reading(request) as session:
-        user = session.scalar(select(User).where(User.name == username.strip()))
-        if user is None or not verify_password(user, password):
-            return render(request, "login.html", 401, next=_safe_next(next), username=username,
-                          error="用户名或密码不正确，或该账号已停用。")
-        user_id = user.id
+    settings = request.app.state.settings
+    attempt = Attempt(username.strip(), client_address(request.scope, settings), "网页登录")
+    try:
+        user_id = log_in(db(request), settings, attempt, password)
+    except LoginRefused as exc:
+        response = render(request, "login.html", exc.status, next=_safe_next(next),
+                          username=username[:NAME_MAX], error=_page_text(exc.message))
+        response.headers.update(exc.headers)
+        return response
+    with writing(request) as session:
+        sid = start_session(session, session.get(User, user_id), settings.session_hours)
     request.session.clear()  # a new session for the new user (no fixation)
-    request.session[SESSION_USER] = user_id
+    request.session[SESSION_ID] = sid
     request.session[SESSION_CSRF] = secrets.token_urlsafe(32)
     return RedirectResponse(_safe_next(next), status_code=303)
+
+
+def _page_text(message: str) -> str:
+    # The API's wording, as the login page has always put it.
+    return message.replace("用户名或密码错误，或账号已停用", "用户名或密码不正确，或该账号已停用") + "。"
 
 
 @router.post("/logout")
 @page
 def logout(request: Request, csrf: str = Form("")):
+    from healthplan.store.users import end_session
+
     check_csrf(request, csrf)
+    sid = request.session.get(SESSION_ID)
+    if isinstance(sid, str) and sid:
+        with writing(request) as session:
+            end_session(session, sid)  # the cookie, even if kept, no longer works anywhere
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

@@ -26,6 +26,7 @@ from healthplan.store.models import (
 )
 from healthplan.store.plans import superseded_ids
 from healthplan.store.regions import ancestors, full_name
+from healthplan.web.auth import readable
 from healthplan.web.pages.common import (
     PageError,
     attachment,
@@ -38,6 +39,7 @@ from healthplan.web.pages.common import (
 )
 from healthplan.web.pages.svg import sparkline
 from healthplan.web.review import clamp_year, plan_tracked, verdict_counts
+from healthplan.web.security import NONCE_KEY
 
 router = APIRouter(include_in_schema=False)
 PlanIds = Annotated[list[int] | None, Query()]  # ?plan=2&plan=3
@@ -54,7 +56,9 @@ AUDIT_PAGE = 100
 ACTION_CN = {"import": "导入监测值", "entry": "录入监测值", "correct": "更正监测值",
              "record": "录入监测值", "load_plan": "载入规划", "add_user": "新增用户",
              "denied": "拒绝访问", "login": "登录", "token": "令牌",
-             "record_progress": "记录承诺/项目进展", "correct_progress": "更正承诺/项目进展"}
+             "record_progress": "记录承诺/项目进展", "correct_progress": "更正承诺/项目进展",
+             "issue_token": "签发令牌", "revoke_token": "吊销令牌", "disable_user": "停用用户",
+             "change_password": "修改密码", "lock_user": "锁定账号", "unlock_user": "解除锁定"}
 
 
 def plan_for(session: Session, plan_id: int) -> Plan:
@@ -96,8 +100,8 @@ def plans_page(request: Request):
     with reading(request) as session:
         me = login(request, session)
         superseded = superseded_ids(session)
-        plans = [p for p in session.scalars(select(Plan).order_by(Plan.period_start.desc(), Plan.id))
-                 if may(session, me, Action.read, p.region_id)]
+        plans = readable(session, me, list(
+            session.scalars(select(Plan).order_by(Plan.period_start.desc(), Plan.id))))
         counts = {}
         if len(plans) <= LIST_COUNTS_LIMIT:
             for p in plans:
@@ -211,6 +215,8 @@ def indicator_page(request: Request, plan_id: int, target_id: int, year: int | N
         section = next(s for s in report.indicators if s.target_id == target_id)
         svg = indicator_chart(section, year=report.year, fmt="svg").decode("utf-8")
         svg = svg[svg.index("<svg"):]
+        # The chart's own <style> runs under the Content-Security-Policy by its nonce.
+        svg = svg.replace("<style", f'<style nonce="{getattr(request.state, NONCE_KEY, "")}"')
         versions = history(session, plan.region_id, target.indicator_id) if target.indicator_id else []
         users = {u.id: u for u in session.scalars(select(User).where(
             User.id.in_({v.recorded_by for v in versions if v.recorded_by})))}
@@ -273,8 +279,7 @@ def compare_page(request: Request, plan: PlanIds = None, year: int | None = None
     plan = plan or []
     with reading(request) as session:
         me = login(request, session)
-        choices = [p for p in session.scalars(select(Plan).order_by(Plan.id))
-                   if may(session, me, Action.read, p.region_id)]
+        choices = readable(session, me, list(session.scalars(select(Plan).order_by(Plan.id))))
         comparison, error = None, None
         chosen = list(dict.fromkeys(plan))
         for plan_id in chosen:
@@ -380,39 +385,77 @@ def audit_page(request: Request, action: str = "", user: str = "", page_no: int 
 
 
 def _region_of(entry: AuditEntry) -> int | None:
-    detail = entry.detail or {}
+    detail = entry.detail if isinstance(entry.detail, dict) else {}
     region = detail.get("region_id")
     return region if isinstance(region, int) else None
 
 
 def audit_changes(entry: AuditEntry, regions: dict[int, str]) -> dict:
-    """What an audit entry changed, for the table: before → after rows, the source, the
-    reason, and the rest of the detail as JSON."""
+    """What an audit entry changed, for the table: before → after rows (as text), the
+    source, the reason, and the rest of the detail as JSON.
+
+    The writers of the log keep their own shapes: a number (the entry form), a dict of
+    value/version/source (the API, tracked progress), a list of corrected rows (imports);
+    whatever the shape, the page shows text and never fails on it."""
     from healthplan import catalog
 
-    detail = entry.detail or {}
+    detail = entry.detail if isinstance(entry.detail, dict) else {}
     changes = []
 
     def name(indicator_id) -> str:
         try:
             return catalog.get(indicator_id).name
         except Exception:  # an id the catalogue no longer has: show it as stored
-            return str(indicator_id)
+            return str(indicator_id or "")
 
-    for c in detail.get("corrected", []) if isinstance(detail.get("corrected"), list) else []:
-        changes.append({"what": f"{regions.get(c.get('region_id'), '')} {name(c.get('indicator_id'))} "
-                                f"{c.get('year')}年（第 {c.get('row')} 行）",
-                        "before": c.get("old"), "after": c.get("new")})
+    def where(item: dict) -> str:
+        region = regions.get(item.get("region_id")) or item.get("region") or ""
+        if item.get("indicator_id"):
+            thing = name(item.get("indicator_id"))
+        elif item.get("item_text"):
+            thing = f"规划 {item.get('plan_id')} {item.get('item_text')}"
+        else:
+            thing = ""
+        year = f"{item.get('year')}年" if item.get("year") is not None else ""
+        return " ".join(part for part in (region, thing, year) if part)
+
+    corrected = detail.get("corrected")
+    for c in corrected if isinstance(corrected, list) else []:
+        if isinstance(c, dict):
+            changes.append({"what": f"{where(c)}（第 {c.get('row')} 行）",
+                            "before": shown_value(c.get("old")), "after": shown_value(c.get("new"))})
     if "after" in detail:
-        changes.append({"what": f"{regions.get(detail.get('region_id'), '')} "
-                                f"{name(detail.get('indicator_id'))} {detail.get('year')}年",
-                        "before": detail.get("before"), "after": detail.get("after")})
+        changes.append({"what": where(detail), "before": shown_value(detail.get("before")),
+                        "after": shown_value(detail.get("after"))})
+    source = detail.get("source") or detail.get("file") or ""
+    reason = detail.get("reason") or ""
     return {
         "changes": changes,
-        "source": detail.get("source") or detail.get("file") or "",
-        "reason": detail.get("reason") or "",
-        "json": json.dumps(detail, ensure_ascii=False, indent=1) if detail else "",
+        "source": source if isinstance(source, str) else json.dumps(source, ensure_ascii=False),
+        "reason": reason if isinstance(reason, str) else json.dumps(reason, ensure_ascii=False),
+        "json": json.dumps(entry.detail, ensure_ascii=False, indent=1, default=str)
+        if entry.detail else "",
     }
+
+
+def shown_value(value) -> str:
+    """One side of a change as the audit table shows it: a number formatted, a recorded
+    version (``{"value": …, "version": …}``) as its value or status and version, nothing
+    as "—"."""
+    from healthplan.reports.content import format_number
+    from healthplan.store.progress import STATUS_CN
+
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, int | float):
+        return format_number(value)
+    if isinstance(value, dict):
+        shown = (shown_value(value["value"]) if value.get("value") is not None
+                 else STATUS_CN.get(value.get("status"), value.get("status") or "—"))
+        return shown + (f"（第{value['version']}版）" if value.get("version") else "")
+    return str(value)
 
 
 @router.get("/plans", include_in_schema=False)
