@@ -54,7 +54,8 @@ AUDIT_PAGE = 100
 ACTION_CN = {"import": "导入监测值", "entry": "录入监测值", "correct": "更正监测值",
              "record": "录入监测值", "load_plan": "载入规划", "add_user": "新增用户",
              "denied": "拒绝访问", "login": "登录", "token": "令牌",
-             "record_progress": "记录承诺/项目进展", "correct_progress": "更正承诺/项目进展"}
+             "record_progress": "记录承诺/项目进展", "correct_progress": "更正承诺/项目进展",
+             "correct_plan_cell": "更正规划指标表"}
 
 
 def plan_for(session: Session, plan_id: int) -> Plan:
