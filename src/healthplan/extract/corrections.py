@@ -131,19 +131,32 @@ def _table_of(extracted: ExtractedPlan, row: IndicatorRow) -> int:
                 if any(r is row for r in t.rows))
 
 
-def corrections_from_cells(extracted: ExtractedPlan,
-                           cells: dict[tuple[int, int, str], str]) -> list[Correction]:
+def corrections_from_cells(cells: dict[tuple[int, int, str], str],
+                           read: dict[tuple[int, int, str], str]) -> list[Correction]:
     """The corrections a review form makes: every submitted cell whose text differs from
-    what the reader read (the form sends every cell; untouched ones are not corrections)."""
+    what the form says was read there (the form sends every cell and what was read in
+    each; untouched cells are not corrections). ``apply_corrections`` then checks the
+    document still reads so."""
     out = []
-    for (table, row, field), value in sorted(cells.items()):
-        found = find_row(extracted, table, row)
-        if field not in FIELDS:
-            raise CorrectionError(f"列“{field}”不能更正")
-        read = cell(found, field)
-        if value.strip() != read:
-            out.append(Correction(table, row, field, read, value))
+    for key, value in sorted(cells.items()):
+        if key not in read:
+            raise CorrectionError(f"第 {key[0] + 1} 个指标表第 {key[1] + 1} 行：缺少读取值，"
+                                  "表单不完整，请重新上传")
+        if value.strip() != read[key]:
+            out.append(Correction(*key, read=read[key], value=value))
     return out
+
+
+def cell_key(table: int, row: int, field: str) -> str:
+    """A cell's name in a review form (``cell_of`` reads it back)."""
+    return f"{table}-{row}-{field}"
+
+
+def cell_of(key: str) -> tuple[int, int, str] | None:
+    parts = key.split("-")
+    if len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit() and parts[2] in FIELDS:
+        return int(parts[0]), int(parts[1]), parts[2]
+    return None
 
 
 def review_tables(extracted: ExtractedPlan) -> list[dict]:
@@ -173,6 +186,8 @@ __all__ = [
     "Correction",
     "CorrectionError",
     "apply_corrections",
+    "cell_key",
+    "cell_of",
     "corrections_from_cells",
     "review_tables",
 ]

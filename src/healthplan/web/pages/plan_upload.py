@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -23,6 +24,8 @@ from healthplan.documents.reader import SUPPORTED
 from healthplan.extract.corrections import (
     FIELDS,
     CorrectionError,
+    cell_key,
+    cell_of,
     corrections_from_cells,
     review_tables,
 )
@@ -100,6 +103,8 @@ def _review_step(request: Request, name: str, data: bytes | None, region: str, r
             permit(request, session, me, Action.load_plan, reviewed.region.id,
                    what=f"载入规划文件 {reviewed.name}")
         tables = review_tables(extracted)
+        read = {cell_key(r["table"], r["row"], f): v for t in tables for r in t["rows"]
+                for f, v in r["cells"].items()}
         for table in tables:
             for row in table["rows"]:
                 for field in FIELDS:
@@ -110,7 +115,8 @@ def _review_step(request: Request, name: str, data: bytes | None, region: str, r
             tables=tables, fields=FIELDS, region=region, replace=replace, error=error,
             doubtful=sum(1 for t in tables for r in t["rows"] if r["doubtful"]),
             source=_source_lines(document, extracted),
-            payload=base64.b64encode(data).decode("ascii"), filename=reviewed.name)
+            payload=base64.b64encode(data).decode("ascii"), filename=reviewed.name,
+            read=json.dumps(read, ensure_ascii=False))
 
 
 def _source_lines(document, extracted) -> list:
@@ -133,18 +139,24 @@ async def store_submit(request: Request):
         data = base64.b64decode(str(form.get("document") or ""), validate=True) or None
     except (binascii.Error, ValueError):
         data = None
-    cells = {}
+    cells, read = {}, {}
     for key, value in form.multi_items():
-        parts = key.split("-")
-        if len(parts) == 4 and parts[0] == CELL and parts[1].isdigit() and parts[2].isdigit():
-            cells[(int(parts[1]), int(parts[2]), parts[3])] = str(value)
+        found = cell_of(key.removeprefix(CELL + "-")) if key.startswith(CELL + "-") else None
+        if found is not None:
+            cells[found] = str(value)
+    try:
+        read_cells = json.loads(str(form.get("read") or "{}"))
+    except ValueError:
+        read_cells = {}
+    if isinstance(read_cells, dict):
+        read = {cell_of(k): str(v) for k, v in read_cells.items() if cell_of(k) is not None}
     return await run_in_threadpool(_store_step, request, str(form.get("filename") or ""), data,
                                    str(form.get("region") or ""), form.get("replace") == "yes",
-                                   cells)
+                                   cells, read)
 
 
 def _store_step(request: Request, name: str, data: bytes | None, region: str, replace: bool,
-                cells: dict) -> HTMLResponse:
+                cells: dict, read: dict) -> HTMLResponse:
     from healthplan.store.plans import PlanLoadError
 
     with reading(request) as session:
@@ -166,7 +178,7 @@ def _store_step(request: Request, name: str, data: bytes | None, region: str, re
     if reviewed.region is None:
         return again(reviewed.region_problem, 422)
     try:
-        corrections = corrections_from_cells(extracted, cells)
+        corrections = corrections_from_cells(cells, read)
         with writing(request) as session:
             stored, applied = store(session, me, document, extracted, region_text=region,
                                     replace=replace, corrections=corrections)
