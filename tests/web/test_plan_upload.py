@@ -300,3 +300,33 @@ def test_page_supersedes_needs_the_checkbox(sqlite_client, sqlite_web_db, users)
     assert snapshot(sqlite_web_db) == before
     done = sqlite_client.post("/plan-upload/store", data={**fields, "replace": "yes"})
     assert done.status_code == 200 and "已存入规划" in done.text
+
+
+# Who may load a plan of which region (Action.load_plan): admins everywhere, 无锡市's
+# planner 无锡市 and the counties below it, nobody else.
+MAY_LOAD = {"admin": {"320281", "320200", "320700"}, "planner": {"320281", "320200"},
+            "clerk": set(), "viewer": set(), None: set()}
+REGION_NAMES = {"320281": "江阴市", "320200": "无锡市", "320700": "连云港市"}
+LOAD_CASES = [(u, r) for u in MAY_LOAD for r in REGION_NAMES]
+
+
+@pytest.mark.parametrize(("user", "region"), LOAD_CASES,
+                         ids=[f"{u or 'anonymous'}-{REGION_NAMES[r]}" for u, r in LOAD_CASES])
+def test_who_may_load_a_plan_of_which_region(sqlite_client, sqlite_web_db, users, user, region):
+    from web_helpers import denied_entries
+
+    text = YIXING_PLAN.replace("宜兴市", REGION_NAMES[region])
+    headers = auth(users[user]) if user else {}
+    before, denied = snapshot(sqlite_web_db), len(denied_entries(sqlite_web_db))
+    response = sqlite_client.post("/api/v1/plan-documents", headers=headers, data={"replace": "true"},
+                                  files={"file": ("plan.txt", text.encode(), TXT)})
+    if region in MAY_LOAD[user]:
+        assert response.status_code == 201, response.text
+        assert snapshot(sqlite_web_db)["plans"] == before["plans"] + 1
+        return
+    assert response.status_code == (401 if user is None else 403), response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert snapshot(sqlite_web_db) == before
+    entries = denied_entries(sqlite_web_db)
+    assert len(entries) == denied + 1
+    assert entries[-1].user_id == (users[user].id if user else None)
