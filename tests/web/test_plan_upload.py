@@ -133,6 +133,21 @@ def test_api_review_then_store_with_a_correction(sqlite_client, sqlite_web_db, u
     assert audit.json()["total"] == 1
 
 
+def test_api_on_both_databases(client, web_db, users):
+    """The same on PostgreSQL: nothing is kept between review and store, so any worker
+    or server over the database may take either call."""
+    corrections = [{"table": 0, "row": 0, "field": "target", "read": "≥79", "value": "≥80"}]
+    stored = upload(client, users["planner"], path="/api/v1/plan-documents",
+                    corrections=json.dumps(corrections))
+    assert stored.status_code == 201, stored.text
+    again = upload(client, users["planner"], path="/api/v1/plan-documents")
+    assert again.status_code == 200 and again.json()["plans"][-1]["created"] is False
+    with web_db.session() as session:
+        entries = list(session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "correct_plan_cell")))
+        assert [(e.detail["read"], e.detail["set"]) for e in entries] == [("≥79", "≥80")]
+
+
 def test_api_store_refuses_a_stale_correction_and_stores_nothing(sqlite_client, sqlite_web_db, users):
     before = snapshot(sqlite_web_db)
     corrections = [{"table": 0, "row": 0, "field": "target", "read": "≥78", "value": "≥80"}]
@@ -297,6 +312,7 @@ def test_page_supersedes_needs_the_checkbox(sqlite_client, sqlite_web_db, users)
     before = snapshot(sqlite_web_db)
     refused = sqlite_client.post("/plan-upload/store", data=fields)
     assert refused.status_code == 409 and "已有规划" in refused.text
+    assert "勾选“取代现行规划”" in refused.text and "--replace" not in refused.text
     assert snapshot(sqlite_web_db) == before
     done = sqlite_client.post("/plan-upload/store", data={**fields, "replace": "yes"})
     assert done.status_code == 200 and "已存入规划" in done.text

@@ -98,9 +98,9 @@ def review(session: Session, me: Principal, name: str, document: Document,
     """What storing the read plan would do, for the review step (nothing is written)."""
     from healthplan.store.plans import (
         PlanLoadError,
-        _check_supersedes,
         check_duplicates,
         check_size,
+        check_supersedes,
     )
     from healthplan.store.regions import RegionError, find_region
 
@@ -125,7 +125,7 @@ def review(session: Session, me: Principal, name: str, document: Document,
             result.problems.append(str(exc))
     if result.region is not None:
         try:
-            _check_supersedes(session, extracted, result.region, result.name)
+            check_supersedes(session, extracted, result.region, result.name)
         except PlanLoadError as exc:
             result.supersedes = str(exc).split("：", 1)[-1].replace("确认取代请加 --replace，未载入",
                                                                     "确认取代请勾选“取代现行规划”")

@@ -157,7 +157,7 @@ async def store_submit(request: Request):
 
 def _store_step(request: Request, name: str, data: bytes | None, region: str, replace: bool,
                 cells: dict, read: dict) -> HTMLResponse:
-    from healthplan.store.plans import PlanLoadError
+    from healthplan.store.plans import PlanLoadError, PlanSupersedes
 
     with reading(request) as session:
         me = login(request, session)
@@ -187,8 +187,11 @@ def _store_step(request: Request, name: str, data: bytes | None, region: str, re
             skipped = [line for s in stored for line in s.skipped]
     except CorrectionError as exc:
         return again(f"更正未保存：{exc}。规划未载入。", 422)
+    except PlanSupersedes as exc:
+        return again(str(exc).replace("确认取代请加 --replace", "确认取代请勾选“取代现行规划”后再保存")
+                     + "。", 409)
     except PlanLoadError as exc:
-        return again(f"{exc}。", 409 if "已有规划" in str(exc) or "已载入" in str(exc) else 422)
+        return again(f"{exc}。", 409 if "已载入" in str(exc) else 422)
     with reading(request) as session:
         login(request, session)
         return render(request, "plan_upload_done.html", plans=plans, name=reviewed.name,
