@@ -256,6 +256,7 @@ def test_page_review_marks_doubtful_rows_and_stores_a_correction(sqlite_client, 
     html = review.text
     assert 'class="doubtful"' in html and "存疑" in html and "单元格按位置切分" in html
     assert "人均预期寿命（岁）          78.3 ≥79" in html  # the source line beside
+    assert '<pre id="line-6" class="hl"' in html and '<pre id="line-7">' in html  # marked there too
     fields = review_form(html)
     assert base64.b64decode(fields["document"]).decode() == YIXING_PLAN
     fields["cell-0-0-target"] = "≥80"

@@ -116,7 +116,9 @@ def _review_step(request: Request, name: str, data: bytes | None, region: str, r
             doubtful=sum(1 for t in tables for r in t["rows"] if r["doubtful"]),
             source=_source_lines(document, extracted),
             payload=base64.b64encode(data).decode("ascii"), filename=reviewed.name,
-            read=json.dumps(read, ensure_ascii=False))
+            read=json.dumps(read, ensure_ascii=False),
+            doubtful_lines={n for r in extracted.rows() if r.doubtful
+                            for n in range(r.line_start, r.line_end + 1)})
 
 
 def _source_lines(document, extracted) -> list:
