@@ -347,3 +347,15 @@ def test_who_may_load_a_plan_of_which_region(sqlite_client, sqlite_web_db, users
     entries = denied_entries(sqlite_web_db)
     assert len(entries) == denied + 1
     assert entries[-1].user_id == (users[user].id if user else None)
+
+
+def test_page_refuses_a_plan_of_a_region_outside_the_planners(sqlite_client, sqlite_web_db, users):
+    from web_helpers import denied_entries
+
+    page_login(sqlite_client, users["planner"])
+    before, denied = snapshot(sqlite_web_db), len(denied_entries(sqlite_web_db))
+    response = page_upload(sqlite_client, YIXING_PLAN.replace("宜兴市", "连云港市"))
+    assert response.status_code == 403 and "无权限" in response.text
+    assert "plan-review-form" not in response.text
+    assert snapshot(sqlite_web_db) == before
+    assert len(denied_entries(sqlite_web_db)) == denied + 1
