@@ -359,3 +359,17 @@ def test_page_refuses_a_plan_of_a_region_outside_the_planners(sqlite_client, sql
     assert "plan-review-form" not in response.text
     assert snapshot(sqlite_web_db) == before
     assert len(denied_entries(sqlite_web_db)) == denied + 1
+
+
+def test_page_asks_for_the_region_and_stores_under_the_one_given(sqlite_client, sqlite_web_db, users):
+    page_login(sqlite_client, users["planner"])
+    review = page_upload(sqlite_client, NO_REGION_PLAN)
+    assert review.status_code == 200 and "请填写地区" in review.text
+    fields = review_form(review.text)
+    refused = sqlite_client.post("/plan-upload/store", data=fields)
+    assert refused.status_code == 422 and "请填写地区" in refused.text
+    done = sqlite_client.post("/plan-upload/store", data={**fields, "region": "320282"})
+    assert done.status_code == 200 and "已存入规划" in done.text
+    plan_id = int(re.search(r'href="/plans/(\d+)"', done.text).group(1))
+    with sqlite_web_db.session() as session:
+        assert session.get(Plan, plan_id).region.name == "宜兴市"

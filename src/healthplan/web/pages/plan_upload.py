@@ -40,7 +40,7 @@ from healthplan.web.pages.common import (
     render,
     writing,
 )
-from healthplan.web.plan_upload import UploadRejected, read_upload, review, store
+from healthplan.web.plan_upload import Reviewed, UploadRejected, read_upload, review, store
 
 router = APIRouter(include_in_schema=False)
 
@@ -88,20 +88,31 @@ async def upload_submit(request: Request):
     return await run_in_threadpool(_review_step, request, name, data, region, False, {})
 
 
+def _read(request: Request, session, name: str, data: bytes | None,
+          region: str) -> tuple[Principal, Reviewed | HTMLResponse]:
+    """The user and the uploaded file read and reviewed; the upload form with the message
+    for a file that cannot be read. A user who may not load plans, or not plans of the
+    document's region, is refused (and logged): nothing of the file is shown."""
+    me = login(request, session)
+    _may_upload(request, session, me)
+    try:
+        document, extracted = read_upload(name, data, _limit(request))
+    except UploadRejected as exc:
+        return me, _form_page(request, exc.status, error=exc.message, region=region)
+    reviewed = review(session, me, name, document, extracted, region)
+    if reviewed.region is not None:
+        permit(request, session, me, Action.load_plan, reviewed.region.id,
+               what=f"载入规划文件 {reviewed.name}")
+    return me, reviewed
+
+
 def _review_step(request: Request, name: str, data: bytes | None, region: str, replace: bool,
                  cells: dict, error: str | None = None, status: int = 200) -> HTMLResponse:
     with reading(request) as session:
-        me = login(request, session)
-        _may_upload(request, session, me)
-        try:
-            document, extracted = read_upload(name, data, _limit(request))
-        except UploadRejected as exc:
-            return _form_page(request, exc.status, error=exc.message, region=region)
-        reviewed = review(session, me, name, document, extracted, region)
-        if reviewed.region is not None and reviewed.region_problem and not error:
-            # A region the user may not load: refused and logged, nothing shown of the file.
-            permit(request, session, me, Action.load_plan, reviewed.region.id,
-                   what=f"载入规划文件 {reviewed.name}")
+        me, reviewed = _read(request, session, name, data, region)
+        if isinstance(reviewed, HTMLResponse):
+            return reviewed
+        document, extracted = reviewed.document, reviewed.extracted
         tables = review_tables(extracted)
         read = {cell_key(r["table"], r["row"], f): v for t in tables for r in t["rows"]
                 for f, v in r["cells"].items()}
@@ -162,16 +173,10 @@ def _store_step(request: Request, name: str, data: bytes | None, region: str, re
     from healthplan.store.plans import PlanLoadError, PlanSupersedes
 
     with reading(request) as session:
-        me = login(request, session)
-        _may_upload(request, session, me)
-        try:
-            document, extracted = read_upload(name, data, _limit(request))
-        except UploadRejected as exc:
-            return _form_page(request, exc.status, error=exc.message, region=region)
-        reviewed = review(session, me, name, document, extracted, region)
-        if reviewed.region is not None:
-            permit(request, session, me, Action.load_plan, reviewed.region.id,
-                   what=f"载入规划文件 {reviewed.name}")
+        me, reviewed = _read(request, session, name, data, region)
+        if isinstance(reviewed, HTMLResponse):
+            return reviewed
+        document, extracted = reviewed.document, reviewed.extracted
 
     def again(message: str, status: int) -> HTMLResponse:
         return _review_step(request, name, data, region, replace, cells, error=message,
