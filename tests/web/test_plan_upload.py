@@ -96,6 +96,18 @@ def test_the_review_shows_doubtful_rows_with_their_reason():
     assert table["rows"][0]["cells"]["name"] == "人均预期寿命"
 
 
+def test_paged_documents_give_each_row_its_page():
+    import dataclasses
+
+    lines = [dataclasses.replace(line, page=1 if line.number < 5 else 2)
+             for line in lines_from_text(YIXING_PLAN)]
+    plan = extract_plan(Document(path="plan.pdf", format="pdf", lines=lines))
+    [table] = review_tables(plan)
+    assert table["page"] == 2 and [r["page"] for r in table["rows"]] == [2, 2, 2]
+    [item] = apply_corrections(plan, [Correction(0, 0, "target", "≥79", "≥80")])
+    assert item.page == 2 and "第 6 行（第 2 页）" in item.describe()
+
+
 # --------------------------------------------------------------------------- the API
 
 
@@ -373,3 +385,25 @@ def test_page_asks_for_the_region_and_stores_under_the_one_given(sqlite_client, 
     plan_id = int(re.search(r'href="/plans/(\d+)"', done.text).group(1))
     with sqlite_web_db.session() as session:
         assert session.get(Plan, plan_id).region.name == "宜兴市"
+
+
+def test_an_upload_over_the_limit_is_413_and_stores_nothing(sqlite_web_db, users):
+    from fastapi.testclient import TestClient
+    from web_helpers import make_app
+
+    before = snapshot(sqlite_web_db)
+    with TestClient(make_app(sqlite_web_db, max_upload_bytes=200)) as client:
+        response = upload(client, users["planner"], path="/api/v1/plan-documents")
+        assert response.status_code == 413 and "超过" in response.json()["detail"]
+        page_login(client, users["planner"])
+        assert "超过" in page_upload(client).text
+    assert snapshot(sqlite_web_db) == before
+
+
+def test_the_store_form_needs_the_session_token(sqlite_client, sqlite_web_db, users):
+    page_login(sqlite_client, users["planner"])
+    fields = review_form(page_upload(sqlite_client).text)
+    before = snapshot(sqlite_web_db)
+    response = sqlite_client.post("/plan-upload/store", data={**fields, "csrf": "forged"})
+    assert response.status_code == 403 and "CSRF" in response.text
+    assert snapshot(sqlite_web_db) == before
