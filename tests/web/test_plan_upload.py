@@ -103,7 +103,7 @@ def test_paged_documents_give_each_row_its_page():
              for line in lines_from_text(YIXING_PLAN)]
     plan = extract_plan(Document(path="plan.pdf", format="pdf", lines=lines))
     [table] = review_tables(plan)
-    assert table["page"] == 2 and [r["page"] for r in table["rows"]] == [2, 2, 2]
+    assert table["page"] == 1 and [r["page"] for r in table["rows"]] == [2, 2, 2]  # caption on 1
     [item] = apply_corrections(plan, [Correction(0, 0, "target", "≥79", "≥80")])
     assert item.page == 2 and "第 6 行（第 2 页）" in item.describe()
 
