@@ -5,7 +5,6 @@ detail), written in the transaction that stores the plan."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from healthplan.extract.corrections import AppliedCorrection
@@ -26,9 +25,3 @@ def record_corrections(session: Session, plan: Plan, applied: list[AppliedCorrec
                              f"规划《{plan.title}》{item.describe()}", detail))
     return entries
 
-
-def plan_corrections(session: Session, plan_id: int) -> list[AuditEntry]:
-    """The recorded corrections of a plan, oldest first."""
-    return list(session.scalars(select(AuditEntry).where(
-        AuditEntry.action == ACTION, AuditEntry.object_type == "plan",
-        AuditEntry.object_id == plan_id).order_by(AuditEntry.id)))
