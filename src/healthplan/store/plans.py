@@ -95,7 +95,7 @@ def load_plan(session: Session, extracted: ExtractedPlan, *, region_text: str | 
             check_duplicates(name, [table])
     region = _region_for(session, region_text or info.region, name, given=bool(region_text))
     if not replace:
-        _check_supersedes(session, extracted, region, name)
+        check_supersedes(session, extracted, region, name)
     stored = []
     for table in extracted.indicator_tables:
         if table.kind == "completion" and table.period is not None and table.rows:
@@ -138,7 +138,7 @@ def check_duplicates(name: str, tables: list[IndicatorTable]) -> None:
                     f"（{indicator.id}）；一个规划中每项指标只能有一个目标，请核对指标表后重新载入，未载入")
 
 
-def _check_supersedes(session: Session, extracted: ExtractedPlan, region: Region,
+def check_supersedes(session: Session, extracted: ExtractedPlan, region: Region,
                       name: str) -> None:
     """Refuse to supersede the current plan of the region and period unasked, except a
     draft's revision with the same title (draft → final)."""

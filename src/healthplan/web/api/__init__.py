@@ -6,6 +6,7 @@ from healthplan.web.api import (
     audit_log,
     indicators,
     observations,
+    plan_documents,
     plans,
     regions,
     search,
@@ -15,5 +16,6 @@ from healthplan.web.api import (
 )
 
 router = APIRouter()
-for module in (tokens, regions, plans, tracking, indicators, observations, search, audit_log, users):
+for module in (tokens, regions, plans, tracking, indicators, observations, search, audit_log,
+               users, plan_documents):
     router.include_router(module.router)

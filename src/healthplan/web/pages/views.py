@@ -58,7 +58,8 @@ ACTION_CN = {"import": "导入监测值", "entry": "录入监测值", "correct":
              "denied": "拒绝访问", "login": "登录", "token": "令牌",
              "record_progress": "记录承诺/项目进展", "correct_progress": "更正承诺/项目进展",
              "issue_token": "签发令牌", "revoke_token": "吊销令牌", "disable_user": "停用用户",
-             "change_password": "修改密码", "lock_user": "锁定账号", "unlock_user": "解除锁定"}
+             "change_password": "修改密码", "lock_user": "锁定账号", "unlock_user": "解除锁定",
+             "correct_plan_cell": "更正规划指标表"}
 
 
 def plan_for(session: Session, plan_id: int) -> Plan:
