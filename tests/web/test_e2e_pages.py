@@ -1,7 +1,8 @@
 """End to end in headless Chromium against a real server (uvicorn on a loopback port, a
 temporary demo database): a county clerk uploads a template with one bad row, sees the
 row named, fixes it, sees the dashboard change and corrects a value; a clerk of another
-region is refused. The run writes docs/web-dashboard.png and docs/web-indicator.png.
+region is refused. The run takes screenshots of the dashboard and an indicator page into
+its temporary folder; ``scripts/docs_images.py`` runs it to make docs/web-*.png.
 
 Needs the system Chromium (``apt-get install chromium``) and the Playwright Python
 package; without them the tests skip with the reason. No browser is downloaded.
@@ -19,8 +20,12 @@ from pathlib import Path
 import pytest
 from pages_support import PASSWORD, app_for, build_demo_with_users
 
-REPO = Path(__file__).resolve().parents[2]
-DOCS = REPO / "docs"
+
+def images_dir(tmp_path: Path) -> Path:
+    """Where a test puts its screenshots: its temporary folder, or the folder
+    scripts/docs_images.py names when it makes the documentation images on purpose."""
+    return Path(os.environ.get("HEALTHPLAN_DOCS_IMAGES") or tmp_path)
+
 TEST_SOURCE = "端到端测试填报（测试数据，非真实统计）"
 
 # Values a clerk of 江阴市 fills in for 2021–2023 (test data: the source says so).
@@ -226,14 +231,15 @@ def test_clerk_uploads_fixes_and_sees_the_dashboard_change(server, demo, new_pag
     assert "年报修订" in page.locator("#history").inner_text()
     assert page.locator(".chart svg").count() == 1
 
-    # Screenshots for the README: the dashboard and an indicator page.
-    DOCS.mkdir(exist_ok=True)
+    # Screenshots (the README's, when scripts/docs_images.py runs this test).
+    shots = images_dir(tmp_path)
     page.goto(f"{server}/plans/{plan}/indicators/"
               f"{_target_id(demo, plan, 'health_literacy')}?year=2023")
-    page.screenshot(path=str(DOCS / "web-indicator.png"), full_page=True)
+    page.screenshot(path=str(shots / "web-indicator.png"), full_page=True)
     page.goto(f"{server}/plans/{plan}?year=2023")
     page.set_viewport_size({"width": 1360, "height": 1000})
-    page.screenshot(path=str(DOCS / "web-dashboard.png"))
+    page.screenshot(path=str(shots / "web-dashboard.png"))
+    assert (shots / "web-dashboard.png").stat().st_size > 20_000
 
 
 def _target_id(demo, plan_id: int, indicator: str) -> int:
@@ -302,3 +308,33 @@ def test_search_box_and_tracked_commitment(server, demo, new_page):
     page.click("text=返回监测总览的承诺与项目")
     row = page.locator("#tracked-items tr[data-kind=commitment]", has_text="急救平均反应时间")
     assert "9.6分钟" in row.inner_text()
+
+
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+
+
+def test_api_documentation_renders_every_operation(server, new_page):
+    """Issue 13.16: the documentation page reads the OpenAPI 3.1 schema FastAPI writes and
+    shows every operation; its scripts come from this server."""
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{server}/api/v1/openapi.json", timeout=30) as response:
+        schema = json.load(response)
+    assert schema["openapi"].startswith("3.1")
+    operations = {(method.upper(), path) for path, item in schema["paths"].items()
+                  for method in item if method in HTTP_METHODS}
+    page = new_page()
+    outside = []
+    page.on("request", lambda request: outside.append(request.url)
+            if not request.url.startswith(server) else None)
+    page.goto(f"{server}/api/v1/docs")
+    page.locator(".opblock").first.wait_for(timeout=30_000)
+    shown = page.eval_on_selector_all(
+        ".opblock",
+        "blocks => blocks.map(b => [b.querySelector('.opblock-summary-method').innerText,"
+        " b.querySelector('.opblock-summary-path').getAttribute('data-path')])")
+    assert {tuple(pair) for pair in shown} == operations
+    assert page.locator(".information-container .title").inner_text().startswith("healthplan")
+    assert "valid version" not in page.inner_text("body")
+    assert outside == []
