@@ -11,6 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from healthplan.store.database import Database
 from healthplan.web.errors import install_error_handlers, problem_response
+from healthplan.web.openapi import install_openapi
 from healthplan.web.settings import Settings, settings_from_environment
 
 DESCRIPTION = """\
@@ -39,7 +40,8 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
                        https_only=settings.https_only, max_age=12 * 3600)
     install_error_handlers(app)
     install_api_docs(app)
-    app.include_router(api.router, prefix="/api/v1")
+    install_openapi(app)
+    app.include_router(api.router, prefix=api.PREFIX)
     pages.install(app)
     return app
 

@@ -128,6 +128,13 @@ def validation_errors(exc: RequestValidationError) -> list[dict]:
             message += f"（应{'≤' if error['type'].endswith('equal') else '<'}{ctx.get('le', ctx.get('lt'))}）"
         elif error.get("type") in ("enum", "literal_error") and "expected" in ctx:
             message += f"（可选：{ctx['expected']}）"
+        if error.get("type") == "json_invalid":
+            # loc is ("body", offset): where the parser gave up, not a field.
+            at = f"（第 {loc[1]} 个字符附近）" if len(loc) > 1 and loc[1].isdigit() else ""
+            out.append({"location": "body", "field": "",
+                        "message": f"请求体不是有效的 JSON{at}，请检查括号、引号和逗号",
+                        "type": "json_invalid"})
+            continue
         out.append({"location": ".".join(loc), "field": field,
                     "message": f"{where}{' ' + field if field else ''}：{message}",
                     "type": error.get("type", "")})

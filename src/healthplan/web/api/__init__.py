@@ -13,6 +13,9 @@ from healthplan.web.api import (
     tracking,
 )
 
+PREFIX = "/api/v1"
+MODULES = (tokens, regions, plans, tracking, indicators, observations, search, audit_log)
+
 router = APIRouter()
-for module in (tokens, regions, plans, tracking, indicators, observations, search, audit_log):
+for module in MODULES:
     router.include_router(module.router)
