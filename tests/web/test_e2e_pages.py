@@ -338,3 +338,63 @@ def test_api_documentation_renders_every_operation(server, new_page):
     assert page.locator(".information-container .title").inner_text().startswith("healthplan")
     assert "valid version" not in page.inner_text("body")
     assert outside == []
+
+
+MOBILE = {"width": 390, "height": 844}
+
+
+def _main_pages(demo) -> dict[str, str]:
+    plan = demo.plans["江阴市"]
+    target = _target_id(demo, plan, "life_expectancy")
+    return {
+        "plans": "/",
+        "dashboard": f"/plans/{plan}",
+        "indicator": f"/plans/{plan}/indicators/{target}",
+        "upload": f"/plans/{plan}/upload",
+        "entry": f"/plans/{plan}/entry",
+        "search": "/search?q=%E5%81%A5%E5%BA%B7",
+        "audit": "/admin/audit",
+    }
+
+
+def test_every_main_page_fits_a_phone(server, demo, browser, tmp_path):
+    """Issue 13.19: at 390 px the header wraps, the page does not scroll sideways (wide
+    tables scroll inside their own box) and two-column grids become one column."""
+    context = browser.new_context(viewport=MOBILE, locale="zh-CN", device_scale_factor=1)
+    try:
+        page = context.new_page()
+        log_in(page, server, "admin")
+        shots = images_dir(tmp_path)
+        too_wide = {}
+        for name, path in _main_pages(demo).items():
+            response = page.goto(server + path)
+            assert response.status == 200, (name, response.status)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > MOBILE["width"]:
+                too_wide[name] = width
+            title = page.locator(".brand").bounding_box()
+            assert title and title["height"] < 80, (name, title)  # not a letter a line
+            page.screenshot(path=str(shots / f"mobile-{name}.png"), full_page=True)
+        assert not too_wide, too_wide
+        # Two-column grids stack: the second column goes below the first.
+        for name in ("upload", "entry"):
+            page.goto(server + _main_pages(demo)[name])
+            first, second = (page.locator(".split > *").nth(k).bounding_box() for k in (0, 1))
+            assert second["x"] == first["x"] and second["y"] >= first["y"] + first["height"], name
+    finally:
+        context.close()
+
+
+def test_wide_screenshots_of_the_main_pages(server, demo, browser, tmp_path):
+    """The same pages at 1440 px, for a person to look at beside the phone ones."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        log_in(page, server, "admin")
+        shots = images_dir(tmp_path)
+        for name in ("plans", "dashboard", "upload"):
+            page.goto(server + _main_pages(demo)[name])
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1440
+            page.screenshot(path=str(shots / f"wide-{name}.png"), full_page=True)
+    finally:
+        context.close()

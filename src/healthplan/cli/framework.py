@@ -239,7 +239,7 @@ def _param_name(exc) -> str:
         return exc.param_hint or "参数"
     if _is_option(param):
         return " / ".join(param.opts)
-    return param.human_readable_name
+    return param.metavar or (param.name or "参数").upper()
 
 
 def _value_problem(exc) -> str:
