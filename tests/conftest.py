@@ -43,6 +43,75 @@ def gold_projects(gold_dir) -> list[dict]:
         return list(csv.DictReader(f))
 
 
+# --------------------------------------------------------------------------- the checkout
+# Tests write only to temporary folders: a test that changes, adds or removes a tracked
+# file of the checkout fails (its teardown names the files), and the session fails if it
+# left untracked files behind. The documentation images are made on purpose by
+# scripts/docs_images.py, which says so through HEALTHPLAN_DOCS_IMAGES.
+
+def _tracked_files() -> list[str]:
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True,
+                             timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []  # not a git checkout (an unpacked sdist): nothing to compare with
+    return [name for name in out.decode("utf-8", "replace").split("\0") if name]
+
+
+def _untracked_files() -> set[str]:
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "ls-files", "-z", "--others", "--exclude-standard"],
+                             cwd=REPO, capture_output=True, timeout=30, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    return {name for name in out.decode("utf-8", "replace").split("\0") if name}
+
+
+def checkout_state(names: list[str]) -> dict[str, tuple[int, int] | None]:
+    """(modification time, size) of each file, None for one that is missing."""
+    state = {}
+    for name in names:
+        try:
+            info = os.stat(REPO / name)
+            state[name] = (info.st_mtime_ns, info.st_size)
+        except FileNotFoundError:
+            state[name] = None
+    return state
+
+
+def changed_files(before: dict, after: dict) -> list[str]:
+    return sorted(name for name in before if before[name] != after.get(name))
+
+
+_TRACKED = _tracked_files()
+_UNTRACKED_AT_START = _untracked_files() if _TRACKED else set()
+
+
+@pytest.fixture(autouse=True)
+def _checkout_untouched():
+    if not _TRACKED or os.environ.get("HEALTHPLAN_DOCS_IMAGES"):
+        yield
+        return
+    before = checkout_state(_TRACKED)
+    yield
+    changed = changed_files(before, checkout_state(_TRACKED))
+    assert not changed, f"the test changed files of the checkout (write to tmp_path): {changed}"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not _TRACKED or os.environ.get("HEALTHPLAN_DOCS_IMAGES"):
+        return
+    left = sorted(_untracked_files() - _UNTRACKED_AT_START)
+    if left:
+        session.config.pluginmanager.get_plugin("terminalreporter").write_line(
+            f"the tests left new files in the checkout (write to tmp_path): {left}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 def write_text(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
     path = tmp_path / name
     path.write_bytes(text.encode(encoding))

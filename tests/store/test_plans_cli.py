@@ -63,7 +63,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path):
 
 
 def test_a_new_database_says_where_it_is(tmp_path):
-    path = tmp_path / "sub" / "new.sqlite3"
+    path = tmp_path / "new.sqlite3"
     result = run(str(path), "regions", "江阴市")
     assert result.returncode == 0
     assert f"已新建数据库：SQLite 文件 {path}" in result.stderr

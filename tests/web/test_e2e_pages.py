@@ -1,7 +1,8 @@
 """End to end in headless Chromium against a real server (uvicorn on a loopback port, a
 temporary demo database): a county clerk uploads a template with one bad row, sees the
 row named, fixes it, sees the dashboard change and corrects a value; a clerk of another
-region is refused. The run writes docs/web-dashboard.png and docs/web-indicator.png.
+region is refused. The run takes screenshots of the dashboard and an indicator page into
+its temporary folder; ``scripts/docs_images.py`` runs it to make docs/web-*.png.
 
 Needs the system Chromium (``apt-get install chromium``) and the Playwright Python
 package; without them the tests skip with the reason. No browser is downloaded.
@@ -19,8 +20,12 @@ from pathlib import Path
 import pytest
 from pages_support import PASSWORD, app_for, build_demo_with_users
 
-REPO = Path(__file__).resolve().parents[2]
-DOCS = REPO / "docs"
+
+def images_dir(tmp_path: Path) -> Path:
+    """Where a test puts its screenshots: its temporary folder, or the folder
+    scripts/docs_images.py names when it makes the documentation images on purpose."""
+    return Path(os.environ.get("HEALTHPLAN_DOCS_IMAGES") or tmp_path)
+
 TEST_SOURCE = "端到端测试填报（测试数据，非真实统计）"
 
 # Values a clerk of 江阴市 fills in for 2021–2023 (test data: the source says so).
@@ -226,14 +231,15 @@ def test_clerk_uploads_fixes_and_sees_the_dashboard_change(server, demo, new_pag
     assert "年报修订" in page.locator("#history").inner_text()
     assert page.locator(".chart svg").count() == 1
 
-    # Screenshots for the README: the dashboard and an indicator page.
-    DOCS.mkdir(exist_ok=True)
+    # Screenshots (the README's, when scripts/docs_images.py runs this test).
+    shots = images_dir(tmp_path)
     page.goto(f"{server}/plans/{plan}/indicators/"
               f"{_target_id(demo, plan, 'health_literacy')}?year=2023")
-    page.screenshot(path=str(DOCS / "web-indicator.png"), full_page=True)
+    page.screenshot(path=str(shots / "web-indicator.png"), full_page=True)
     page.goto(f"{server}/plans/{plan}?year=2023")
     page.set_viewport_size({"width": 1360, "height": 1000})
-    page.screenshot(path=str(DOCS / "web-dashboard.png"))
+    page.screenshot(path=str(shots / "web-dashboard.png"))
+    assert (shots / "web-dashboard.png").stat().st_size > 20_000
 
 
 def _target_id(demo, plan_id: int, indicator: str) -> int:
@@ -327,3 +333,93 @@ def test_pages_work_under_the_content_security_policy(server, demo, new_page):
     page.goto(f"{server}/plans/{plan}")
     page.select_option("#year", "2022")
     page.wait_for_url(f"{server}/plans/{plan}?year=2022")
+
+
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options"}
+
+
+def test_api_documentation_renders_every_operation(server, new_page):
+    """Issue 13.16: the documentation page reads the OpenAPI 3.1 schema FastAPI writes and
+    shows every operation; its scripts come from this server."""
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{server}/api/v1/openapi.json", timeout=30) as response:
+        schema = json.load(response)
+    assert schema["openapi"].startswith("3.1")
+    operations = {(method.upper(), path) for path, item in schema["paths"].items()
+                  for method in item if method in HTTP_METHODS}
+    page = new_page()
+    outside = []
+    page.on("request", lambda request: outside.append(request.url)
+            if not request.url.startswith(server) else None)
+    page.goto(f"{server}/api/v1/docs")
+    page.locator(".opblock").first.wait_for(timeout=30_000)
+    shown = page.eval_on_selector_all(
+        ".opblock",
+        "blocks => blocks.map(b => [b.querySelector('.opblock-summary-method').innerText,"
+        " b.querySelector('.opblock-summary-path').getAttribute('data-path')])")
+    assert {tuple(pair) for pair in shown} == operations
+    assert page.locator(".information-container .title").inner_text().startswith("healthplan")
+    assert "valid version" not in page.inner_text("body")
+    assert outside == []
+
+
+MOBILE = {"width": 390, "height": 844}
+
+
+def _main_pages(demo) -> dict[str, str]:
+    plan = demo.plans["江阴市"]
+    target = _target_id(demo, plan, "life_expectancy")
+    return {
+        "plans": "/",
+        "dashboard": f"/plans/{plan}",
+        "indicator": f"/plans/{plan}/indicators/{target}",
+        "upload": f"/plans/{plan}/upload",
+        "entry": f"/plans/{plan}/entry",
+        "search": "/search?q=%E5%81%A5%E5%BA%B7",
+        "audit": "/admin/audit",
+    }
+
+
+def test_every_main_page_fits_a_phone(server, demo, browser, tmp_path):
+    """Issue 13.19: at 390 px the header wraps, the page does not scroll sideways (wide
+    tables scroll inside their own box) and two-column grids become one column."""
+    context = browser.new_context(viewport=MOBILE, locale="zh-CN", device_scale_factor=1)
+    try:
+        page = context.new_page()
+        log_in(page, server, "admin")
+        shots = images_dir(tmp_path)
+        too_wide = {}
+        for name, path in _main_pages(demo).items():
+            response = page.goto(server + path)
+            assert response.status == 200, (name, response.status)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > MOBILE["width"]:
+                too_wide[name] = width
+            title = page.locator(".brand").bounding_box()
+            assert title and title["height"] < 80, (name, title)  # not a letter a line
+            page.screenshot(path=str(shots / f"mobile-{name}.png"), full_page=True)
+        assert not too_wide, too_wide
+        # Two-column grids stack: the second column goes below the first.
+        for name in ("upload", "entry"):
+            page.goto(server + _main_pages(demo)[name])
+            first, second = (page.locator(".split > *").nth(k).bounding_box() for k in (0, 1))
+            assert second["x"] == first["x"] and second["y"] >= first["y"] + first["height"], name
+    finally:
+        context.close()
+
+
+def test_wide_screenshots_of_the_main_pages(server, demo, browser, tmp_path):
+    """The same pages at 1440 px, for a person to look at beside the phone ones."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        log_in(page, server, "admin")
+        shots = images_dir(tmp_path)
+        for name in ("plans", "dashboard", "upload"):
+            page.goto(server + _main_pages(demo)[name])
+            assert page.evaluate("document.documentElement.scrollWidth") <= 1440
+            page.screenshot(path=str(shots / f"wide-{name}.png"), full_page=True)
+    finally:
+        context.close()

@@ -17,6 +17,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     no_args_is_help=True,
+    # Click's plain help, made Chinese by cli/framework.py (Rich's boxes cut Chinese
+    # help with "…" and speak English).
+    rich_markup_mode=None,
 )
 
 EXIT_BAD_INPUT = 2
@@ -26,6 +29,7 @@ EXIT_BAD_INPUT = 2
 class Options:
     db: str | None = None
     user: str | None = None
+    create: bool = False
 
 
 options = Options()
@@ -37,9 +41,12 @@ def global_options(
                            help="数据库地址：SQLite 文件路径或 sqlite:///…、postgresql://…；"
                                 "默认取环境变量 HEALTHPLAN_DATABASE_URL，再默认用户数据目录下的 SQLite 文件"),
     user: str = typer.Option(None, "--user", help="操作人（记入监测值和审计日志）；默认取 HEALTHPLAN_USER 或登录名"),
+    create: bool = typer.Option(False, "--create",
+                                help="--db 所在的文件夹不存在时新建它（默认拒绝，以免路径写错时悄悄建一个空数据库）"),
 ) -> None:
     options.db = db
     options.user = user
+    options.create = create
 
 
 def fail_line(path: str, problem: str) -> None:
@@ -57,6 +64,10 @@ def open_db(url: str | None = None, *, quiet: bool = False):
     was just created. A database that cannot be opened is bad input (exit 2)."""
     from healthplan.store.database import DatabaseError, open_database
 
+    missing = missing_folder(url or options.db)
+    if missing and not options.create:
+        raise bad_input(f"数据库所在的文件夹 {missing} 不存在：请检查 --db 的路径；"
+                        "确要在那里新建数据库，请加 --create（healthplan --create …）")
     try:
         db = open_database(url or options.db)
     except DatabaseError as exc:
@@ -64,6 +75,29 @@ def open_db(url: str | None = None, *, quiet: bool = False):
     if db.created and not quiet:
         typer.echo(f"已新建数据库：{db.describe()}", err=True)
     return db
+
+
+def missing_folder(url: str | None) -> str | None:
+    """The folder of a SQLite file named by --db or HEALTHPLAN_DATABASE_URL, when it does
+    not exist (a mistyped path). The default database's folder is made without asking."""
+    import os
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from healthplan.store.database import ENV_URL, resolve_url
+
+    if not (url or os.environ.get(ENV_URL)):
+        return None
+    try:
+        parsed = make_url(resolve_url(url))
+    except ArgumentError:
+        return None  # open_database says what is wrong with it
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    folder = Path(parsed.database).parent
+    return None if folder.is_dir() else str(folder)
 
 
 def user_id(db) -> int:
@@ -79,8 +113,10 @@ from healthplan.cli import audit, compare, ingest, observe, plans, reports, sear
 def main() -> None:  # pragma: no cover - console entry point
     import os
 
+    from healthplan.cli.framework import run
+
     try:
-        app()
+        code = run(app)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # a bug: one line for the user, the traceback on request
@@ -89,3 +125,4 @@ def main() -> None:  # pragma: no cover - console entry point
         typer.echo(f"healthplan: 内部错误：{type(exc).__name__}：{exc}"
                    "（设置 HEALTHPLAN_DEBUG=1 可查看详细信息）", err=True)
         sys.exit(1)
+    sys.exit(code)

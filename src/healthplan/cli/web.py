@@ -27,11 +27,14 @@ def serve(
     from healthplan.store.database import ENV_URL
     from healthplan.web.settings import secret_key
 
+    if not 1 <= port <= 65535:
+        raise bad_input(f"--port：端口 {port} 无效")
+    port_problem = cannot_listen(host, port)
+    if port_problem:
+        raise bad_input(port_problem)
     database = open_db(db or options.db)  # migrate and check it before the workers start
     url = database.url
     database.close()
-    if not 1 <= port <= 65535:
-        raise bad_input(f"--port：端口 {port} 无效")
     secret_key()  # made once here, so that the workers share it
     os.environ[ENV_URL] = url
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
@@ -39,6 +42,33 @@ def serve(
                f"数据库：{database.describe()}（按 Ctrl+C 停止）", err=True)
     uvicorn.run("healthplan.web.server:app_from_environment", factory=True, host=host,
                 port=port, workers=workers, log_level="info", proxy_headers=False)
+
+
+def cannot_listen(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port (busy, not allowed, no such
+    address), said before uvicorn would say it in English with a traceback."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        return f"--host：无法解析监听地址 {host}"
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (f"端口 {port} 已被占用（{host}:{port}）：请先停止占用它的程序，"
+                        "或用 --port 换一个端口")
+            if exc.errno == errno.EACCES:
+                return f"无权使用端口 {port}（1024 以下的端口需要管理员权限）：请用 --port 换一个端口"
+            if exc.errno == errno.EADDRNOTAVAIL:
+                return f"--host：本机没有地址 {host}"
+            return f"无法在 {host}:{port} 上监听：{exc.strerror}"
+    return None
 
 
 def _password_from_stdin() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from healthplan.store.models import Region
@@ -31,11 +31,23 @@ def find_region(session: Session, text: str) -> Region:
         return region
     candidates = _by_name(session, text)
     if not candidates:
-        raise RegionError(f"未知地区“{text}”（可用六位行政区划代码指定）")
+        close = similar_regions(session, text)
+        hint = f"是否指：{'、'.join(f'{full_name(r)}（{r.code}）' for r in close)}；" if close else ""
+        raise RegionError(f"未知地区“{text}”（{hint}可用六位行政区划代码指定）")
     if len(candidates) > 1:
         listed = "、".join(f"{r.code} {full_name(r)}" for r in candidates[:6])
         raise RegionError(f"地区名“{text}”对应多个地区：{listed}；请用行政区划代码指定")
     return candidates[0]
+
+
+def similar_regions(session: Session, text: str, limit: int = 5) -> list[Region]:
+    """Regions a user probably meant by an unknown name: those whose name begins with it,
+    shortest first — the name with its suffix left off (无锡 → 无锡市, 江阴 → 江阴市)."""
+    if len(text) < 2 or len(text) > 20:
+        return []
+    pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return list(session.scalars(select(Region).where(Region.name.like(pattern, escape="\\"))
+                                .order_by(func.length(Region.name), Region.code).limit(limit)))
 
 
 def _by_name(session: Session, text: str) -> list[Region]:

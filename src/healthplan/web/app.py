@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import html
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI
 from sqlalchemy import create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
@@ -13,7 +13,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from healthplan.store.database import Database
 from healthplan.web.auth import RefusalLog
 from healthplan.web.errors import install_error_handlers, problem_response
-from healthplan.web.security import NONCE_KEY, SecurityHeaders
+from healthplan.web.openapi import install_openapi
+from healthplan.web.security import SecurityHeaders
 from healthplan.web.settings import Settings, settings_from_environment
 
 DESCRIPTION = """\
@@ -53,33 +54,52 @@ def create_app(db: Database, settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders, settings=settings)
     install_error_handlers(app)
     install_api_docs(app)
-    app.include_router(api.router, prefix="/api/v1")
+    install_openapi(app)
+    app.include_router(api.router, prefix=api.PREFIX)
     pages.install(app)
     return app
 
 
 def install_api_docs(app: FastAPI) -> None:
-    """Swagger UI at /api/v1/docs, its scripts served from the installed swagger-ui-bundle
-    package: FastAPI's default page loads them from a CDN, and the machines this runs on
-    need not reach the internet."""
-    from fastapi.openapi.docs import get_swagger_ui_html
-    from fastapi.staticfiles import StaticFiles
-    from swagger_ui_bundle import swagger_ui_path
+    """Swagger UI 5 (it reads OpenAPI 3.1, which FastAPI writes) at /api/v1/docs.
 
-    app.mount("/api/v1/docs-static", StaticFiles(directory=str(swagger_ui_path)),
+    Its script and stylesheet come from the installed fastapi-offline package, which ships
+    the Swagger UI 5 distribution files: FastAPI's default page loads them from a CDN, and
+    the machines this runs on need not reach the internet. The page itself has no inline
+    script (``static/api-docs.js`` starts Swagger UI), so a strict Content-Security-Policy
+    can cover it like every other page."""
+    from importlib.resources import files
+
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+
+    assets = files("fastapi_offline") / "static"
+    app.mount("/api/v1/docs-static", StaticFiles(directory=str(assets)),
               name="api-docs-static")
 
-    @app.get("/api/v1/docs", include_in_schema=False)
-    def api_docs(request: Request):
-        page = get_swagger_ui_html(
-            openapi_url=app.openapi_url, title=f"{app.title} — 文档",
-            swagger_js_url="/api/v1/docs-static/swagger-ui-bundle.js",
-            swagger_css_url="/api/v1/docs-static/swagger-ui.css",
-            swagger_favicon_url="/api/v1/docs-static/favicon-32x32.png")
-        # The page's inline script runs under the Content-Security-Policy by its nonce.
-        nonce = getattr(request.state, NONCE_KEY, "")
-        html = page.body.decode("utf-8").replace("<script>", f'<script nonce="{nonce}">')
-        return HTMLResponse(html)
+    @app.get("/api/v1/docs", include_in_schema=False, response_class=HTMLResponse)
+    def api_docs():
+        return HTMLResponse(API_DOCS_PAGE.format(title=html.escape(f"{app.title} — 接口文档"),
+                                                 openapi_url=html.escape(app.openapi_url)))
+
+
+API_DOCS_PAGE = """<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="icon" href="/api/v1/docs-static/favicon.png">
+<link rel="stylesheet" href="/api/v1/docs-static/swagger-ui.css">
+</head>
+<body>
+<noscript>接口文档需要启用 JavaScript；也可直接读取 <a href="{openapi_url}">{openapi_url}</a>（OpenAPI 3.1）。</noscript>
+<div id="swagger-ui" data-openapi-url="{openapi_url}"></div>
+<script src="/api/v1/docs-static/swagger-ui-bundle.js"></script>
+<script src="/static/api-docs.js"></script>
+</body>
+</html>
+"""
 
 
 def reader_sessions(db: Database) -> sessionmaker[Session]:

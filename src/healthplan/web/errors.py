@@ -20,6 +20,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from healthplan.input_errors import pydantic_message
+
 log = logging.getLogger("healthplan.web")
 
 PROBLEM_TYPE = "https://healthplan.invalid/problems/"  # + slug; documentation anchor
@@ -82,34 +84,6 @@ def problem_response(status: int, detail: str, *, headers: dict | None = None,
                         status_code=status, headers=headers, media_type=MEDIA_TYPE)
 
 
-# Pydantic error types → what to tell the user.
-_VALIDATION_CN = {
-    "missing": "缺少必填项",
-    "int_parsing": "应为整数",
-    "int_from_float": "应为整数",
-    "int_type": "应为整数",
-    "float_parsing": "应为数字",
-    "float_type": "应为数字",
-    "finite_number": "应为有限的数字",
-    "bool_parsing": "应为 true 或 false",
-    "bool_type": "应为 true 或 false",
-    "string_type": "应为文本",
-    "string_too_short": "文本过短",
-    "string_too_long": "文本过长",
-    "string_pattern_mismatch": "格式不符",
-    "greater_than_equal": "数值过小",
-    "greater_than": "数值过小",
-    "less_than_equal": "数值过大",
-    "less_than": "数值过大",
-    "enum": "取值无效",
-    "literal_error": "取值无效",
-    "json_invalid": "不是有效的 JSON",
-    "model_attributes_type": "应为 JSON 对象",
-    "dict_type": "应为 JSON 对象",
-    "list_type": "应为列表",
-    "extra_forbidden": "不允许的字段",
-    "value_error": "取值无效",
-}
 _LOCATION_CN = {"body": "请求体", "query": "查询参数", "path": "路径参数", "header": "请求头",
                 "cookie": "Cookie", "form": "表单"}
 
@@ -120,14 +94,14 @@ def validation_errors(exc: RequestValidationError) -> list[dict]:
         loc = [str(part) for part in error.get("loc", ())]
         where = _LOCATION_CN.get(loc[0], loc[0]) if loc else ""
         field = ".".join(loc[1:])
-        message = _VALIDATION_CN.get(error.get("type", ""), "取值无效")
-        ctx = error.get("ctx") or {}
-        if error.get("type") in ("greater_than_equal", "greater_than"):
-            message += f"（应{'≥' if error['type'].endswith('equal') else '>'}{ctx.get('ge', ctx.get('gt'))}）"
-        elif error.get("type") in ("less_than_equal", "less_than"):
-            message += f"（应{'≤' if error['type'].endswith('equal') else '<'}{ctx.get('le', ctx.get('lt'))}）"
-        elif error.get("type") in ("enum", "literal_error") and "expected" in ctx:
-            message += f"（可选：{ctx['expected']}）"
+        message = pydantic_message(error)
+        if error.get("type") == "json_invalid":
+            # loc is ("body", offset): where the parser gave up, not a field.
+            at = f"（第 {loc[1]} 个字符附近）" if len(loc) > 1 and loc[1].isdigit() else ""
+            out.append({"location": "body", "field": "",
+                        "message": f"请求体不是有效的 JSON{at}，请检查括号、引号和逗号",
+                        "type": "json_invalid"})
+            continue
         out.append({"location": ".".join(loc), "field": field,
                     "message": f"{where}{' ' + field if field else ''}：{message}",
                     "type": error.get("type", "")})

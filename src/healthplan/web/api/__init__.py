@@ -15,7 +15,10 @@ from healthplan.web.api import (
     users,
 )
 
+PREFIX = "/api/v1"
+MODULES = (tokens, regions, plans, tracking, indicators, observations, search, audit_log,
+           users, plan_documents)
+
 router = APIRouter()
-for module in (tokens, regions, plans, tracking, indicators, observations, search, audit_log,
-               users, plan_documents):
+for module in MODULES:
     router.include_router(module.router)
