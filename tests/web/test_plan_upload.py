@@ -182,8 +182,8 @@ def test_api_refuses_malformed_corrections(sqlite_client, users, corrections, me
 
 
 @pytest.mark.parametrize(("text", "name", "status", "message"), [
-    (b"", "plan.txt", 400, "空文件"),
-    (YIXING_PLAN, "plan.xyz", 400, "类型不受支持"),
+    (b"", "plan.txt", 422, "空文件"),
+    (YIXING_PLAN, "plan.xyz", 422, "类型不受支持"),
     (b"%PDF-1.4 garbage \x00\x01", "plan.pdf", 422, "无法读取"),
     (NO_TABLE, "plan.txt", 422, "未找到本期规划指标表"),
 ])
@@ -199,7 +199,7 @@ def test_api_bad_files_get_one_chinese_message(sqlite_client, sqlite_web_db, use
 
 def test_api_without_a_file(sqlite_client, users):
     response = sqlite_client.post("/api/v1/plan-documents/review", headers=auth(users["planner"]))
-    assert response.status_code == 400 and "请选择要上传的规划文件" in response.json()["detail"]
+    assert response.status_code == 422 and "请选择要上传的规划文件" in response.json()["detail"]
 
 
 def test_api_refuses_clerks_viewers_and_other_regions(sqlite_client, sqlite_web_db, users):

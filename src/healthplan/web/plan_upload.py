@@ -66,14 +66,14 @@ def read_upload(name: str, data: bytes | None, limit: int) -> tuple[Document, Ex
     from healthplan.extract import extract_plan
 
     if data is None or not name:
-        raise UploadRejected(400, f"请选择要上传的规划文件（{supported_text()}）。")
+        raise UploadRejected(422, f"请选择要上传的规划文件（{supported_text()}）。")
     name = safe_name(name)
     if len(data) > limit:
         raise UploadRejected(413, f"文件“{name}”超过 {limit / 1024 / 1024:g} MB 的上限，未载入。")
     if not data.strip():
-        raise UploadRejected(400, f"文件“{name}”是空文件，未载入。")
+        raise UploadRejected(422, f"文件“{name}”是空文件，未载入。")
     if Path(name).suffix.lower() not in SUPPORTED:
-        raise UploadRejected(400, f"文件“{name}”的类型不受支持（支持 {supported_text()}），未载入。")
+        raise UploadRejected(422, f"文件“{name}”的类型不受支持（支持 {supported_text()}），未载入。")
     with tempfile.TemporaryDirectory(prefix="healthplan-plan-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)

@@ -20,11 +20,10 @@ from healthplan.web.plan_upload import UploadRejected, read_upload, review, stor
 
 router = APIRouter(tags=["规划文件"])
 
-RESPONSES = {400: {"description": "未选择文件或文件为空、类型不受支持"},
-             401: {"description": "未登录"},
+RESPONSES = {401: {"description": "未登录"},
              403: {"description": "无权载入该地区的规划（仅规划管理人员和管理员）"},
              413: {"description": "文件过大"},
-             422: {"description": "文件无法读取、无指标表，或更正无效"}}
+             422: {"description": "未选择文件、文件为空或类型不受支持、无法读取、无指标表，或更正无效"}}
 FileField = Annotated[UploadFile | None, File(description=f"规划文件（{'、'.join(SUPPORTED)}）")]
 RegionField = Annotated[str, Form(max_length=50, description="规划所属地区（名称或代码）；文件未写明时必填")]
 
