@@ -40,7 +40,7 @@ class Line:
 @dataclass
 class Document:
     path: str
-    format: str  # "txt" | "docx" | "pdf" | "html"
+    format: str  # "txt" | "docx" | "pdf" | "html" | "xlsx" | "doc" | "wps" | "ocr"
     lines: list[Line] = field(default_factory=list)
     encoding: str | None = None  # for text formats: the encoding detected
     sha256: str | None = None
