@@ -71,7 +71,7 @@ def check_count(path: str, count: int, limit: int, what: str) -> None:
 def check_pages(path: str, pages: int, ocr: bool = False) -> None:
     limit = MAX_OCR_PAGES if ocr else MAX_PAGES
     if pages > limit:
-        how = "需文字识别的扫描件" if ocr else "PDF"
+        how = "需文字识别的扫描件" if ocr else "PDF 文件"
         raise DocumentError(
             path, f"页数过多（{pages} 页），{how}最多 {limit} 页；请只提交规划正文（可拆分后分别读取）"
         )
