@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import csv
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,18 +28,7 @@ from gold_compare import compare  # noqa: E402
 from healthplan.documents import read_document  # noqa: E402
 from healthplan.documents.ocr import LOW_CONFIDENCE  # noqa: E402
 from healthplan.extract import extract_plan  # noqa: E402
-
-
-def scan(pdf: Path, out: Path, dpi: int) -> Path:
-    """A PDF of the pages of `pdf` as grey images (no text layer)."""
-    from PIL import Image
-
-    with tempfile.TemporaryDirectory() as folder:
-        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(pdf), f"{folder}/p"],
-                       check=True)
-        images = [Image.open(p).convert("L") for p in sorted(Path(folder).glob("p*.png"))]
-        images[0].save(out, save_all=True, append_images=images[1:], resolution=dpi)
-    return out
+from scans import scan_pdf  # noqa: E402
 
 
 def flagged(document, row) -> bool:
@@ -65,7 +53,7 @@ def main() -> None:
         out = Path(folder)
         pdfs = build_pdfs([build_docx(s, gold, out / f"{s.stem}.docx") for s in seeds], out)
         for seed, pdf in zip(seeds, pdfs, strict=True):
-            scanned = scan(pdf, out / f"{seed.stem}.scan.pdf", args.dpi)
+            scanned = scan_pdf(pdf, out / f"{seed.stem}.scan.pdf", args.dpi)
             start = time.perf_counter()
             document = read_document(scanned)
             plan = extract_plan(document)
@@ -77,10 +65,10 @@ def main() -> None:
                   f"{wrong_flagged}/{len(result.wrong)} not-exact rows flagged, "
                   f"{pages} pages, {seconds / pages:.2f} s/page")
             for key, row in result.wrong:
-                print(f"    read  {'|'.join(key[1:])}  (min confidence "
+                print(f"    read  {'|'.join(key)}  (min confidence "
                       f"{min((document.line(n).confidence or 1) for n in range(row.line_start, row.line_end + 1)):.3f})")
             for key in result.missing:
-                print(f"    gold  {'|'.join(key[1:])}")
+                print(f"    gold  {'|'.join(key)}")
             for i, value in enumerate((result.exact, result.gold, result.extra, wrong_flagged,
                                        pages, seconds)):
                 totals[i] += value
