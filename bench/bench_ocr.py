@@ -8,7 +8,7 @@ a PDF with no text layer (Pillow) — a scan of the printed plan. Each scan is r
 (tests/gold_compare.py), and a row read from lines with a cell below the OCR confidence
 threshold counts as flagged.
 
-    .venv/bin/python bench/bench_ocr.py [--dpi 200] [--only 003]
+    .venv/bin/python bench/bench_ocr.py [--dpi 200] [--only 003] [--context 1]
 """
 
 from __future__ import annotations
@@ -40,6 +40,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--dpi", type=int, default=200)
     parser.add_argument("--only", default="")
+    parser.add_argument("--context", type=int, default=None,
+                        help="keep only this many paragraphs around each table (fewer pages; "
+                             "every table and row is kept)")
     args = parser.parse_args()
     from plan_builder import build_docx, build_pdfs, read_gold
 
@@ -47,11 +50,11 @@ def main() -> None:
     gold = read_gold(shared / "gold" / "indicator_rows.csv")
     seeds = [s for s in sorted((shared / "seeds").glob("*.txt")) if s.name.startswith(args.only)]
     print(f"{platform.processor() or platform.machine()}, {platform.python_version()}, "
-          f"{time.strftime('%Y-%m-%d')}, scans at {args.dpi} dpi")
+          f"{time.strftime('%Y-%m-%d')}, scans at {args.dpi} dpi, context {args.context}")
     totals = [0, 0, 0, 0, 0, 0.0]  # exact, gold, extra, wrong flagged, pages, seconds
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
-        pdfs = build_pdfs([build_docx(s, gold, out / f"{s.stem}.docx") for s in seeds], out)
+        pdfs = build_pdfs([build_docx(s, gold, out / f"{s.stem}.docx", context=args.context) for s in seeds], out)
         for seed, pdf in zip(seeds, pdfs, strict=True):
             scanned = scan_pdf(pdf, out / f"{seed.stem}.scan.pdf", args.dpi)
             start = time.perf_counter()

@@ -20,7 +20,7 @@ from healthplan.extract import extract_plan
 from plan_builder import build_docx, build_html
 
 _YEAR = re.compile(r"(19|20)\d\d")
-_PADDED = {"指标": "指　　标", "单位": "单\u00a0位", "序号": "序 号", "属性": "属　性"}
+_PADDED = {"指标": "指　　标", "单位": "单\u00a0位", "序号": "序  号", "属性": "属　性"}
 
 
 def _set_text(cell, *paragraphs: str) -> None:

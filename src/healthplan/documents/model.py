@@ -77,7 +77,12 @@ def lines_from_text(text: str, page: int | None = None, start: int = 1) -> list[
 
 
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
-_CJK_PADDING = re.compile(f"(?<=[{_CJK}])[ \u3000\xa0\u2002\u2003\u2009]+(?=[{_CJK}])")
+# Full-width, no-break and typographic spaces, or two or more ordinary ones; a single
+# ordinary space is kept (it separates the cells of a nested table flattened into one).
+_CJK_PADDING = re.compile(
+    f"(?<=[{_CJK}])(?:[ ]*[\u3000\xa0\u2002\u2003\u2009][ \u3000\xa0\u2002\u2003\u2009]*|[ ]{{2,}})"
+    f"(?=[{_CJK}])"
+)
 
 
 def fold_cell_text(text: str, wrapped: bool = False) -> str:
@@ -96,7 +101,7 @@ def fold_cell_text(text: str, wrapped: bool = False) -> str:
     digit–digit pieces are joined with "".
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # Spaces between two Chinese characters only pad the print ("指\u3000\u3000标", "单 位"
+    # Spaces between two Chinese characters only pad the print ("指\u3000\u3000标", "单  位"
     # in a header cell): Chinese has no word spaces, so they are dropped. Other no-break,
     # full-width and tab spaces become one ordinary space.
     text = _CJK_PADDING.sub("", text)
