@@ -22,7 +22,7 @@ import re
 
 from healthplan.documents.limits import MAX_HTML_DEPTH
 from healthplan.documents.lines import LineCollector
-from healthplan.documents.model import Document, DocumentError, fold_cell_text
+from healthplan.documents.model import CJK_PADDING, Document, DocumentError, fold_cell_text
 from healthplan.documents.text import decode_text
 
 _DROP = {
@@ -109,8 +109,11 @@ def _decode(path: str, data: bytes) -> tuple[str, str]:
     return decode_text(path, data)
 
 
-def _inline_text(raw: str) -> str:
+def _inline_text(raw: str, cell: bool = False) -> str:
     text = _SEGMENT_BREAK.sub("", raw)
+    if cell:  # in a table cell, &nbsp;/full-width spaces padding Chinese words go before
+        # spaces are collapsed (as in fold_cell_text): "指标&nbsp;值" reads "指标值"
+        text = CJK_PADDING.sub("", text)
     text = _SPACES.sub(" ", text)
     return text.replace("\xa0", " ").strip(" ")
 
@@ -143,13 +146,13 @@ class _Walker:
 
     def flush(self) -> None:
         if self.buffer:
-            text = _inline_text("".join(self.buffer))
+            text = _inline_text("".join(self.buffer), cell=self.collector is None)
             self.buffer = []
             if text:
                 self._emit(text)
 
     def line_break(self) -> None:
-        text = _inline_text("".join(self.buffer))
+        text = _inline_text("".join(self.buffer), cell=self.collector is None)
         self.buffer = []
         if text:
             self._emit(text)

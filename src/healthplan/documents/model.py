@@ -79,7 +79,7 @@ def lines_from_text(text: str, page: int | None = None, start: int = 1) -> list[
 _CJK = "\u3400-\u9fff\uf900-\ufaff"
 # Full-width, no-break and typographic spaces, or two or more ordinary ones; a single
 # ordinary space is kept (it separates the cells of a nested table flattened into one).
-_CJK_PADDING = re.compile(
+CJK_PADDING = re.compile(
     f"(?<=[{_CJK}])(?:[ ]*[\u3000\xa0\u2002\u2003\u2009][ \u3000\xa0\u2002\u2003\u2009]*|[ ]{{2,}})"
     f"(?=[{_CJK}])"
 )
@@ -104,7 +104,7 @@ def fold_cell_text(text: str, wrapped: bool = False) -> str:
     # Spaces between two Chinese characters only pad the print ("指\u3000\u3000标", "单  位"
     # in a header cell): Chinese has no word spaces, so they are dropped. Other no-break,
     # full-width and tab spaces become one ordinary space.
-    text = _CJK_PADDING.sub("", text)
+    text = CJK_PADDING.sub("", text)
     text = text.replace("\xa0", " ").replace("\u3000", " ").replace("\t", " ")
     folded = ""
     for piece in text.split("\n"):
