@@ -291,7 +291,8 @@ def build_pdfs(
         ]
         env = dict(os.environ, HOME=profile)
         subprocess.run(command, check=True, capture_output=True, timeout=timeout, env=env)
-    pdfs = [out / (Path(p).stem + ".pdf") for p in docx_paths]
+    suffix = "." + convert_to.split(":")[0]
+    pdfs = [out / (Path(p).stem + suffix) for p in docx_paths]
     missing = [str(p) for p in pdfs if not p.exists()]
     if missing:
         raise RuntimeError(f"LibreOffice did not produce {', '.join(missing)}")

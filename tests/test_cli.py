@@ -102,6 +102,7 @@ def zip_not_docx(tmp: Path) -> Path:
 
 
 def scanned_pdf(tmp: Path) -> Path:
+    """A scan (no text layer) is read by OCR; a bar is no text, which is said in one line."""
     from PIL import Image, ImageDraw  # Pillow comes with pdfplumber
 
     image = Image.new("RGB", (600, 800), "white")
@@ -114,7 +115,7 @@ def scanned_pdf(tmp: Path) -> Path:
 @pytest.mark.parametrize(
     "make, problem",
     [(missing, "文件不存在"), (empty, "文件为空"), (binary, "二进制"),
-     (truncated_docx, ".docx"), (zip_not_docx, ".docx"), (scanned_pdf, "没有文字层")],
+     (truncated_docx, ".docx"), (zip_not_docx, ".docx"), (scanned_pdf, "没有识别出任何文字")],
     ids=["missing", "empty", "binary", "truncated-docx", "zip-not-docx", "scanned-pdf"],
 )
 def test_bad_input_gets_one_line_and_status_2(tmp_path, make, problem):

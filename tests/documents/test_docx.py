@@ -87,6 +87,12 @@ def test_fold_cell_text():
     assert fold_cell_text("DDDs\n100/人天%") == "DDDs 100/人天%"
     assert fold_cell_text("85\xa0左右\t") == "85 左右"
     assert fold_cell_text("10\n0、100", wrapped=True) == "100、100"
+    # Spaces padding Chinese words in a header are dropped; one ordinary space is kept.
+    assert fold_cell_text("指\u3000\u3000标") == "指标"
+    assert fold_cell_text("单\xa0位") == "单位"
+    assert fold_cell_text("序  号") == "序号"
+    assert fold_cell_text("甲 乙") == "甲 乙"
+    assert fold_cell_text("人均预期寿命\u3000（岁）") == "人均预期寿命 （岁）"
 
 
 # -- bad input -----------------------------------------------------------------------
@@ -149,6 +155,10 @@ def test_empty_file(tmp_path):
 def test_binary_file_renamed_txt(tmp_path):
     path = tmp_path / "image.txt"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+    # Read by its content, as a PDF is: a page image (for OCR), here a broken one.
+    assert "图片无法解码" in _problem(path)
+    path = tmp_path / "data.txt"
+    path.write_bytes(b"\x00\x01\x02binary" + bytes(range(256)) * 4)
     assert "不是文本文件" in _problem(path)
 
 

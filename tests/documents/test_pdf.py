@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_helpers import assert_bad_input, run_cli
 from healthplan.documents import DocumentError, read_document
 from plan_builder import (
     SAMPLE_BEFORE,
@@ -242,7 +243,9 @@ def test_truncated_pdf(pdfs, tmp_path):
     assert "已损坏或被截断" in caught.value.problem
 
 
-def test_pdf_without_text_layer(tmp_path):
+def test_pdf_without_text_layer_is_read_by_ocr(tmp_path):
+    """A scan goes to OCR (tests/documents/test_ocr.py); bars that only look like text
+    give nothing to recognise, which is said in one line."""
     from PIL import Image, ImageDraw  # pillow comes with pdfplumber
 
     image = Image.new("RGB", (600, 800), "white")
@@ -255,7 +258,20 @@ def test_pdf_without_text_layer(tmp_path):
     path.write_bytes(buffer.getvalue())
     with pytest.raises(DocumentError) as caught:
         read_document(path)
-    assert caught.value.problem == "PDF 没有文字层（可能是扫描件），请先进行文字识别（OCR）"
+    assert caught.value.problem.startswith("文字识别（OCR）没有识别出任何文字")
+
+
+@needs_soffice
+def test_text_layer_of_cid_glyphs_refused(pdfs, tmp_path):
+    """Fonts without a Unicode map (/ToUnicode) give "(cid:123)" instead of text: say so
+    in one line rather than read garbage. The map is disabled by renaming its key, which
+    keeps every byte offset of the file valid."""
+    data = pdfs["sample"].read_bytes()
+    assert b"/ToUnicode" in data
+    path = tmp_path / "garbled.pdf"
+    path.write_bytes(data.replace(b"/ToUnicode", b"/ToUnicodX"))
+    result = run_cli("ingest", str(path))
+    assert_bad_input(result, "garbled.pdf", "(cid:…) 乱码")
 
 
 def test_not_a_pdf(tmp_path):

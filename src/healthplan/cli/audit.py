@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from healthplan.cli import EXIT_BAD_INPUT, app, bad_input, open_db
+from healthplan.cli.ingest import PLAN_FILES_HELP
 
 
 class AuditFormat(StrEnum):
@@ -19,7 +20,7 @@ class AuditFormat(StrEnum):
 @app.command()
 def audit(
     plan: str = typer.Argument(..., metavar="PLAN_ID|FILE",
-                               help="已载入规划的 ID（healthplan plans 列出），或规划文件（.txt .docx .pdf .html）"),
+                               help=f"已载入规划的 ID（healthplan plans 列出），或{PLAN_FILES_HELP}"),
     format: AuditFormat = typer.Option(AuditFormat.table, "--format", "-f",
                                        help="table：可读清单；json：问题列表（kind、severity、message、evidence）"),
     parent: str = typer.Option(None, "--parent", metavar="PLAN_ID|FILE",

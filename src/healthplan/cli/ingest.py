@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 
@@ -10,7 +11,10 @@ import typer
 
 from healthplan.cli import EXIT_BAD_INPUT, app, fail_line
 from healthplan.documents import Document, DocumentError, read_document
+from healthplan.documents.reader import SUPPORTED_TEXT
 from healthplan.extract import ExtractedPlan, extract_plan
+
+PLAN_FILES_HELP = f"规划文件（{SUPPORTED_TEXT}；扫描件和图片经文字识别读取）"
 
 
 class IngestFormat(StrEnum):
@@ -29,8 +33,12 @@ def read_document_and_plan(path: str) -> tuple[Document, ExtractedPlan] | None:
     """The document as read and the plan extracted from it; on bad input print one line
     and return None."""
     try:
-        document = read_document(path)
+        with page_progress() as progress:
+            document = read_document(path, progress=progress)
         return document, extract_plan(document)
+    except KeyboardInterrupt:
+        typer.echo(f"healthplan: 已中断：{path} 未读完，未保存任何内容", err=True)
+        raise typer.Exit(130) from None
     except DocumentError as exc:
         fail_line(exc.path, exc.problem)
     except Exception as exc:  # a reader bug must still not show the user a traceback
@@ -38,9 +46,38 @@ def read_document_and_plan(path: str) -> tuple[Document, ExtractedPlan] | None:
     return None
 
 
+@contextmanager
+def page_progress():
+    """A progress callback for the reader (OCR reports page by page): a rich progress bar
+    on a terminal (it disappears when done); nothing when stderr is a file or a pipe, where
+    bad input must stay one line."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    bar: list = []
+
+    def report(done: int, total: int, what: str) -> None:
+        if not console.is_terminal:
+            return
+        if not bar:
+            bar.append(Progress("[progress.description]{task.description}", BarColumn(),
+                                MofNCompleteColumn(), TimeRemainingColumn(), console=console,
+                                transient=True))
+            bar[0].start()
+            bar.append(bar[0].add_task(f"{what}（页）", total=total))
+        bar[0].update(bar[1], completed=done)
+
+    try:
+        yield report
+    finally:
+        if bar:
+            bar[0].stop()
+
+
 @app.command()
 def ingest(
-    files: list[Path] = typer.Argument(..., help="规划文件（.txt .docx .pdf .html）"),
+    files: list[Path] = typer.Argument(..., help=PLAN_FILES_HELP),
     format: IngestFormat = typer.Option(IngestFormat.summary, "--format", "-f",
                                         help="json：每个文件输出一行 JSON；summary：可读摘要；rows：逐行列出指标表"),
 ) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from healthplan.cli import EXIT_BAD_INPUT, app, bad_input, open_db, options, user_id
-from healthplan.cli.ingest import read_document_and_plan
+from healthplan.cli.ingest import PLAN_FILES_HELP, read_document_and_plan
 
 if TYPE_CHECKING:  # rich is imported by the commands that print with it
     from rich.console import Console
@@ -31,7 +31,7 @@ def console() -> Console:
 
 @app.command()
 def load(
-    file: Path = typer.Argument(..., help="规划文件（.txt .docx .pdf .html）"),
+    file: Path = typer.Argument(..., help=PLAN_FILES_HELP),
     region: str = typer.Option(None, "--region", help="规划所属地区（名称或六位行政区划代码）；默认从文件识别"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="只输出规划 ID"),
     replace: bool = typer.Option(False, "--replace",

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 
 from lxml import etree
 
+from healthplan.documents.limits import MAX_PARAGRAPHS, check_count, check_package
 from healthplan.documents.lines import LineCollector
 from healthplan.documents.model import Document, DocumentError, fold_cell_text
 
@@ -47,6 +48,7 @@ _CORRUPT = "不是有效的 .docx 文件（文件已损坏或被截断）"
 
 def read_docx(path: str, data: bytes) -> Document:
     body = _open_body(path, data)
+    check_count(path, sum(1 for _ in body.iter(_P, _TC)), MAX_PARAGRAPHS, "段落和表格单元格")
     collector = LineCollector()
     try:
         _walk_blocks(body, collector)
@@ -63,9 +65,10 @@ def _open_body(path: str, data: bytes):
         names = set(archive.namelist())
     except (zipfile.BadZipFile, ValueError, EOFError, OSError):
         raise DocumentError(path, _CORRUPT) from None
+    check_package(path, archive)
     if "word/document.xml" not in names and "[Content_Types].xml" in names:
         if any(name.startswith("xl/") for name in names):
-            raise DocumentError(path, "是 Excel 表格（.xlsx）而不是 Word 文档，无法读取")
+            raise DocumentError(path, "是 Excel 表格（.xlsx）而不是 Word 文档，请把扩展名改为 .xlsx")
         if any(name.startswith("ppt/") for name in names):
             raise DocumentError(path, "是 PowerPoint 演示文稿（.pptx）而不是 Word 文档，无法读取")
     if "[Content_Types].xml" not in names:

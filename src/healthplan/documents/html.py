@@ -20,8 +20,9 @@ from __future__ import annotations
 import codecs
 import re
 
+from healthplan.documents.limits import MAX_HTML_DEPTH
 from healthplan.documents.lines import LineCollector
-from healthplan.documents.model import Document, DocumentError, fold_cell_text
+from healthplan.documents.model import CJK_PADDING, Document, DocumentError, fold_cell_text
 from healthplan.documents.text import decode_text
 
 _DROP = {
@@ -57,12 +58,33 @@ def read_html(path: str, data: bytes) -> Document:
         soup = BeautifulSoup(text, "lxml")
     except Exception as exc:
         raise DocumentError(path, f"HTML 无法解析：{type(exc).__name__}") from None
+    root = soup.body or soup
+    if _depth(root) > MAX_HTML_DEPTH:
+        raise DocumentError(
+            path,
+            f"网页元素嵌套过深（超过 {MAX_HTML_DEPTH} 层），不像正常的网页，"
+            "可能是损坏或被构造的文件，已拒绝读取",
+        )
     collector = LineCollector()
     walker = _Walker(collector)
-    root = soup.body or soup
     walker.walk(root)
     walker.flush()
     return Document(path=path, format="html", lines=collector.finish(), encoding=encoding)
+
+
+def _depth(root) -> int:
+    """How deeply elements nest under root, counted without recursion (the walker
+    recurses once per level, so this is checked first)."""
+    from bs4 import Tag
+
+    deepest, stack = 0, [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_HTML_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tag))
+    return deepest
 
 
 def _decode(path: str, data: bytes) -> tuple[str, str]:
@@ -87,8 +109,11 @@ def _decode(path: str, data: bytes) -> tuple[str, str]:
     return decode_text(path, data)
 
 
-def _inline_text(raw: str) -> str:
+def _inline_text(raw: str, cell: bool = False) -> str:
     text = _SEGMENT_BREAK.sub("", raw)
+    if cell:  # in a table cell, &nbsp;/full-width spaces padding Chinese words go before
+        # spaces are collapsed (as in fold_cell_text): "指标&nbsp;值" reads "指标值"
+        text = CJK_PADDING.sub("", text)
     text = _SPACES.sub(" ", text)
     return text.replace("\xa0", " ").strip(" ")
 
@@ -121,13 +146,13 @@ class _Walker:
 
     def flush(self) -> None:
         if self.buffer:
-            text = _inline_text("".join(self.buffer))
+            text = _inline_text("".join(self.buffer), cell=self.collector is None)
             self.buffer = []
             if text:
                 self._emit(text)
 
     def line_break(self) -> None:
-        text = _inline_text("".join(self.buffer))
+        text = _inline_text("".join(self.buffer), cell=self.collector is None)
         self.buffer = []
         if text:
             self._emit(text)

@@ -25,13 +25,18 @@ class LineCollector:
         page: int | None,
         cells: tuple[str, ...] | None = None,
         table: int | None = None,
+        confidences: tuple[float, ...] | None = None,
     ) -> None:
         self.lines.append(
-            Line(number=len(self.lines) + 1, text=text, page=page, cells=cells, table=table)
+            Line(number=len(self.lines) + 1, text=text, page=page, cells=cells, table=table,
+                 confidences=confidences)
         )
 
-    def text(self, text: str, page: int | None = None) -> None:
-        """Add a paragraph (possibly several lines)."""
+    def text(
+        self, text: str, page: int | None = None, confidences: tuple[float, ...] | None = None
+    ) -> None:
+        """Add a paragraph (possibly several lines); `confidences`: of the whole paragraph,
+        read by OCR."""
         for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
             line = raw.rstrip()
             if not line:
@@ -40,7 +45,7 @@ class LineCollector:
                     continue
             else:
                 self._after_table = False
-            self._append(line, page)
+            self._append(line, page, confidences=confidences if line else None)
 
     def blank(self, page: int | None = None) -> None:
         """Add a blank line unless the previous line is blank (or there is none)."""
@@ -52,11 +57,14 @@ class LineCollector:
         rows: Sequence[Sequence[str]],
         page: int | None = None,
         pages: Sequence[int | None] | None = None,
+        confidences: Sequence[tuple[float, ...]] | None = None,
     ) -> None:
-        """Add one table: a line per row (rows whose cells are all empty are dropped)."""
+        """Add one table: a line per row (rows whose cells are all empty are dropped);
+        `confidences`: each row's cell confidences, for a table read by OCR."""
         rows = [tuple(row) for row in rows]
         kept = [
-            (row, pages[i] if pages is not None else page)
+            (row, pages[i] if pages is not None else page,
+             confidences[i] if confidences is not None else None)
             for i, row in enumerate(rows)
             if any(cell.strip() for cell in row)
         ]
@@ -65,8 +73,8 @@ class LineCollector:
         index = self.tables
         self.tables += 1
         self.blank(kept[0][1])
-        for cells, row_page in kept:
-            self._append("\t".join(cells), row_page, cells=cells, table=index)
+        for cells, row_page, scores in kept:
+            self._append("\t".join(cells), row_page, cells=cells, table=index, confidences=scores)
         self._append("", kept[-1][1])
         self._after_table = True
 

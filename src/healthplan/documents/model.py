@@ -11,6 +11,7 @@ it from the layout.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from healthplan.textutil import join_wrapped
@@ -40,7 +41,7 @@ class Line:
 @dataclass
 class Document:
     path: str
-    format: str  # "txt" | "docx" | "pdf" | "html"
+    format: str  # "txt" | "docx" | "pdf" | "html" | "xlsx" | "doc" | "wps" | "ocr"
     lines: list[Line] = field(default_factory=list)
     encoding: str | None = None  # for text formats: the encoding detected
     sha256: str | None = None
@@ -75,6 +76,15 @@ def lines_from_text(text: str, page: int | None = None, start: int = 1) -> list[
     ]
 
 
+_CJK = "\u3400-\u9fff\uf900-\ufaff"
+# Full-width, no-break and typographic spaces, or two or more ordinary ones; a single
+# ordinary space is kept (it separates the cells of a nested table flattened into one).
+CJK_PADDING = re.compile(
+    f"(?<=[{_CJK}])(?:[ ]*[\u3000\xa0\u2002\u2003\u2009][ \u3000\xa0\u2002\u2003\u2009]*|[ ]{{2,}})"
+    f"(?=[{_CJK}])"
+)
+
+
 def fold_cell_text(text: str, wrapped: bool = False) -> str:
     """Fold the text of one table cell (its paragraphs/wrapped lines joined by "\\n") to one line.
 
@@ -91,7 +101,11 @@ def fold_cell_text(text: str, wrapped: bool = False) -> str:
     digit–digit pieces are joined with "".
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = text.replace("\xa0", " ").replace("\t", " ")
+    # Spaces between two Chinese characters only pad the print ("指\u3000\u3000标", "单  位"
+    # in a header cell): Chinese has no word spaces, so they are dropped. Other no-break,
+    # full-width and tab spaces become one ordinary space.
+    text = CJK_PADDING.sub("", text)
+    text = text.replace("\xa0", " ").replace("\u3000", " ").replace("\t", " ")
     folded = ""
     for piece in text.split("\n"):
         piece = piece.strip()

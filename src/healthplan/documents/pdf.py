@@ -36,12 +36,17 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from healthplan.documents.limits import check_pages
 from healthplan.documents.lines import LineCollector
 from healthplan.documents.model import Document, DocumentError, fold_cell_text
 
 _NO_TEXT = "PDF 没有文字层（可能是扫描件），请先进行文字识别（OCR）"
 _CORRUPT = "不是有效的 PDF 文件（文件已损坏或被截断）"
 _ENCRYPTED = "PDF 文件已加密，需要密码才能打开，请先解除密码保护"
+_GARBLED = (
+    "PDF 的文字层无法解码（字体缺少 Unicode 映射，提取出的是 (cid:…) 乱码），"
+    "请用原始的 Word/WPS 文件，或将 PDF 打印为图片后按扫描件读取"
+)
 
 # Header/footer bands: the top and bottom 12% of the page height.
 _BAND = 0.12
@@ -60,6 +65,7 @@ class _TextLine:
     top: float
     text: str
     in_band: bool
+    confidence: float | None = None  # read by OCR: the lowest score of its boxes
 
 
 @dataclass
@@ -71,6 +77,13 @@ class _Table:
     pages: list[int] = field(default_factory=list)
     # the cells of the last row whose printed text looks cut off there (see _wrapped_cells)
     wrapped: set[int] = field(default_factory=set)
+    # read by OCR: the confidence of each cell id (cells where nothing was read: absent)
+    confidence: dict[int, float] | None = None
+
+    def row_confidences(self) -> list[tuple[float, ...]] | None:
+        if self.confidence is None:
+            return None
+        return [tuple(self.confidence.get(i, 1.0) for i in row) for row in self.ids]
 
 
 @dataclass
@@ -79,18 +92,62 @@ class _Page:
     items: list[_TextLine | _Table] = field(default_factory=list)
 
 
-def read_pdf(path: str, data: bytes) -> Document:
+def read_pdf(path: str, data: bytes, progress=None) -> Document:
+    """A PDF: its text layer, or (a scan with no text layer) OCR."""
+    scanned = _scan_without_text(path, data)
+    if scanned is not None:
+        from healthplan.documents.ocr import read_scanned_pdf
+
+        try:
+            return read_scanned_pdf(path, scanned, progress)
+        finally:
+            scanned.close()
     pages = _read_pages(path, data)
+    return Document(path=path, format="pdf", lines=assemble_pages(pages))
+
+
+def assemble_pages(pages: list[_Page]) -> list:
+    """The lines of a paged document: page furniture dropped, continued tables joined."""
     _drop_page_furniture(pages)
     _join_continued_tables(pages)
     collector = LineCollector()
     for page in pages:
         for item in page.items:
             if isinstance(item, _Table):
-                collector.table(item.rows, pages=item.pages)
+                collector.table(item.rows, pages=item.pages, confidences=item.row_confidences())
             else:
-                collector.text(item.text, page=page.number)
-    return Document(path=path, format="pdf", lines=collector.finish())
+                confidences = None if item.confidence is None else (item.confidence,)
+                collector.text(item.text, page=page.number, confidences=confidences)
+    return collector.finish()
+
+
+def _scan_without_text(path: str, data: bytes):
+    """The PDF opened with pdfium when no page has a text layer (a scan: read by OCR);
+    None when it has text. Refuses too many pages. Errors are left to pdfplumber, whose
+    messages are explained by _explain."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except Exception:
+        return None
+    try:
+        check_pages(path, len(pdf))
+        for page in pdf:
+            text = page.get_textpage()
+            chars = text.count_chars()
+            text.close()
+            page.close()
+            if chars:
+                pdf.close()
+                return None
+    except BaseException:
+        pdf.close()
+        raise
+    if not len(pdf):
+        pdf.close()
+        return None
+    return pdf
 
 
 def _read_pages(path: str, data: bytes) -> list[_Page]:
@@ -100,13 +157,17 @@ def _read_pages(path: str, data: bytes) -> list[_Page]:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             if not pdf.pages:
                 raise DocumentError(path, "PDF 文件中没有页面")
-            pages, chars = [], 0
+            check_pages(path, len(pdf.pages))
+            pages, chars, garbled = [], 0, 0
             for page in pdf.pages:
                 chars += len(page.chars)
+                garbled += sum(1 for ch in page.chars if ch["text"].startswith("(cid:"))
                 pages.append(_read_page(page))
                 page.close()  # drop the page's parsed objects: plans run to 100+ pages
             if not chars:
                 raise DocumentError(path, _NO_TEXT)
+            if garbled > chars * 0.3:
+                raise DocumentError(path, _GARBLED)
             return pages
     except DocumentError:
         raise
@@ -286,6 +347,16 @@ def _continue_table(table: _Table, more: _Table) -> None:
     ):
         repeated += 1
     rows, ids, pages = more.rows[repeated:], more.ids[repeated:], more.pages[repeated:]
+    if table.confidence is not None or more.confidence is not None:
+        table.confidence = {**(table.confidence or {}), **(more.confidence or {})}
+    scores = table.confidence
+
+    def lowest(*cells: int) -> None:
+        """Text joined from several cells is as sure as the least sure of them."""
+        if scores is not None:
+            score = min(scores.get(cell, 1.0) for cell in cells)
+            for cell in cells:
+                scores[cell] = score
     width = len(rows[0])
     last = table.rows[-1]
     head = list(rows[0])  # as printed, before merged text is carried over
@@ -319,6 +390,7 @@ def _continue_table(table: _Table, more: _Table) -> None:
         joined.update(cc for cc in range(width) if ids[0][cc] == ids[0][c])
         set_cell(table.rows, table.ids, before, text)
         set_cell(rows, ids, ids[0][c], text)
+        lowest(before, ids[0][c])
     # A merged cell running on from the previous page is printed empty on this one: an
     # empty cell at the top, in a merged (category) column.
     for c in range(width):
@@ -326,10 +398,12 @@ def _continue_table(table: _Table, more: _Table) -> None:
             continue
         if merged(c):
             set_cell(rows, ids, ids[0][c], last[c])
+            lowest(table.ids[-1][c], ids[0][c])
     if split_row:
         for c, text in enumerate(head):
             if text and c not in joined:
                 last[c] = fold_cell_text(last[c] + "\n" + text, wrapped=True)
+                lowest(table.ids[-1][c], ids[0][c])
         rows, ids, pages = rows[1:], ids[1:], pages[1:]
     table.rows.extend(rows)
     table.ids.extend(ids)
