@@ -167,3 +167,78 @@ def create_demo_accounts(db: Database) -> list[DemoAccount]:
                      region_id=region.id if region else None)
             accounts.append(DemoAccount(name, role, region.name if region else "", password))
     return accounts
+
+
+# --------------------------------------------------------------------------- the summary
+
+
+def national_summary(final, by_year) -> list[str]:
+    """The lines the demo's printout leads with: the national plan's final evaluation.
+
+    ``final`` is the national plan's PlanEvaluation in its target year, ``by_year`` its
+    evaluations for the earlier years. Plain Chinese, every figure as evaluated.
+    """
+    from healthplan.evaluate import VERDICT_CN
+    from healthplan.final import FINAL_CN
+
+    targets = final.targets
+    classes = [t.final.code for t in targets if t.final is not None]
+    met = [t for t in targets if t.verdict == "achieved"]
+    short = [t for t in targets if t.verdict == "not_achieved"]
+    counted = "、".join(f"{FINAL_CN[c]} {classes.count(c)} 项"
+                       for c in ("ahead", "completed", "basically", "not_completed",
+                                 "no_data", "needs_judgement") if c in classes)
+    lines = [f"全国《{final.plan.title}》{final.year}年终期评价（规划 {final.plan.id}）：",
+             f"  {len(targets)} 项指标中达到目标 {len(met)} 项，未达到 {len(short)} 项"
+             f"（{counted}）。"]
+    binding = [t for t in targets if t.binding_shortfall]
+    if binding:
+        lines.append("  约束性指标未达到：")
+    else:
+        lines.append("  有数据的约束性指标均已达到。")
+    for t in binding:
+        lines.append(f"  ·{t.name}：{_why(t)}")
+    for t in short:
+        if not t.binding_shortfall:
+            lines.append(f"  ·{t.name}（预期性）：{_why(t)}")
+    pending = [t for t in targets if t.final is not None and t.final.pending
+               and t.final.year_used is not None]
+    if pending:
+        lines.append(f"  终期（{final.year}年）数据待发布、暂按最近年份判断："
+                     + "、".join(f"{t.name}（{t.final.year_used}年）" for t in pending) + "。")
+    lines.append("  数据来源：" + "；".join(sorted({t.latest_source for t in met + short
+                                                  if t.latest_source})) + "。")
+    mixed = mixed_publishers()
+    if mixed:
+        lines.append("  注意：" + "；".join(f"{name}各年数据出自{'、'.join(pubs)}"
+                                          for name, pubs in mixed) + "，口径可能不同。")
+    for evaluation in by_year:
+        counts = evaluation.counts()
+        lines.append(f"  {evaluation.year}年：" + "，".join(
+            f"{VERDICT_CN[v]} {counts[v]}" for v in ("achieved", "on_track", "at_risk",
+                                                    "off_track", "not_achieved") if v in counts))
+    return lines
+
+
+def _why(t) -> str:
+    """The figure, the target and the year used, for a target not achieved."""
+    from healthplan.targets import _display_unit
+
+    unit = _display_unit(t.unit)
+    target = f"{t.target}{unit}" if any(ch.isdigit() for ch in t.target) else t.target
+    text = f"{t.latest_year}年为{t.latest_value:g}{unit}，目标为{target}"
+    if t.final is not None and t.final.pending:
+        text += f"（按{t.final.year_used}年数据判断，终期数据待发布）"
+    return text + "。"
+
+
+def mixed_publishers() -> list[tuple[str, list[str]]]:
+    """The national series whose figures come from more than one publisher (said aloud:
+    definitions may differ between them)."""
+    by_series: dict[str, list[str]] = {}
+    for f in national_figures():
+        publisher = f["source"].split("《", 1)[0].split("（", 1)[0]
+        publisher = publisher.removesuffix("新闻发布").removesuffix("发布的2025年数据")
+        if publisher not in by_series.setdefault(f["name"], []):
+            by_series[f["name"]].append(publisher)
+    return [(name, pubs) for name, pubs in by_series.items() if len(pubs) > 1]
