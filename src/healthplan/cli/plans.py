@@ -289,8 +289,9 @@ def demo() -> None:
                        for y in range(national.period_start, national.period_end + 1)]
         step("示例账户")
         accounts = create_demo_accounts(db)
-    out.print(f"已载入规划 {len(result.plans)} 个（全国规划节选 1 个；无锡市“十三五”规划据其完成情况表"
-              f"重建）；全国数据 {result.national_added} 条（均注明出处和原文）。\n", highlight=False)
+    out.print(f"已载入规划 {len(result.plans)} 个（含全国规划节选；无锡市“十三五”规划据其完成情况表重建）。",
+              highlight=False)
+    out.print(f"全国数据 {result.national_added} 条，均注明出处和原文。\n", highlight=False)
     # The national final evaluation leads: the one plan with real figures to 2025.
     for line in national_summary(by_year[-1], by_year[:-1]):
         out.print(line, highlight=False, soft_wrap=False)
