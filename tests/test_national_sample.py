@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import unicodedata
 
 import pytest
-from conftest import SHARED
 
 from cli_helpers import run_cli
+from conftest import SHARED
 from healthplan.demo import build_demo, national_figures
 from healthplan.samples import NATIONAL_PLAN, national_plan_title
 from healthplan.store.evaluation import evaluate_stored_plan
@@ -73,15 +74,17 @@ def test_demo_then_evaluate_the_national_plan_for_2025(tmp_path):
     assert demo.returncode == 0, demo.stderr
     out = demo.stdout
     # the printout leads with the national final evaluation, in plain Chinese, ≤ 100 columns
-    lead = out.index("全国《“十四五”国民健康规划（主要发展指标节选）》2025年终期评价")
-    assert lead < out.index("规划 2：")
+    national = re.search(r"evaluate --plan (\d+) --year 2025", out).group(1)
+    lead = out.index(f"全国《“十四五”国民健康规划（主要发展指标节选）》2025年终期评价（规划 {national}）")
+    assert lead < out.index(f"规划 {national}：") < out.index("规划 1：") < out.index("规划 2：")
     assert "约束性指标未达到：" in out
     assert "·个人卫生支出占卫生总费用的比重：2024年为27.5%，目标为27%（按2024年数据判断" in out
     for year in (2021, 2022, 2023, 2024):
         assert f"\n  {year}年：" in out
     assert max(columns(line) for line in out.splitlines() if "--db" not in line) <= 100
 
-    result = run_cli("--db", url, "evaluate", "--plan", "1", "--year", "2025", "--format", "json")
+    result = run_cli("--db", url, "evaluate", "--plan", national, "--year", "2025", "--format",
+                     "json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert (data["region_code"], data["year"]) == ("000000", 2025)
@@ -107,7 +110,7 @@ def test_demo_then_evaluate_the_national_plan_for_2025(tmp_path):
     assert "《2024年我国卫生健康事业发展统计公报》" in oop["latest_source"]
     assert data["targets"][0]["indicator_id"] == "out_of_pocket_share"  # binding shortfall first
 
-    table = run_cli("--db", url, "evaluate", "--plan", "1", "--year", "2025")
+    table = run_cli("--db", url, "evaluate", "--plan", national, "--year", "2025")
     assert table.returncode == 0, table.stderr
     assert "终期分类" in table.stdout and "未完成* !" in table.stdout
     assert "2025年终期数据待发布，暂按最近年份的数据判断：个人卫生支出占卫生总费用的比重（2024年）" \

@@ -41,7 +41,7 @@ from healthplan.store.users import audit
 class DemoResult:
     plans: list[StoredPlan] = field(default_factory=list)
     national_added: int = 0
-    national_plan: StoredPlan | None = None  # also in ``plans``, first
+    national_plan: StoredPlan | None = None  # also in ``plans``, last
     national_skipped: list[str] = field(default_factory=list)  # figures not recorded, and why
 
 
@@ -112,15 +112,17 @@ def build_demo(db: Database, user_id: int | None,
     ``step`` is called with a description before each slow step (for a progress bar).
     """
     result = DemoResult()
-    step("读取并载入全国规划（节选）")
-    result.national_plan = load_national_plan(db, user_id)
-    result.plans.append(result.national_plan)
     for path in sample_paths():
         step(f"读取并载入 {path.name}")
         document = read_document(str(path))
         extracted = extract_plan(document)
         with db.session() as session:
             result.plans.extend(load_plan(session, extracted, user_id=user_id, document=document))
+    # Loaded last so that the regional plans keep their ids (1 = 无锡市's 十三五 plan);
+    # loading it links the regional plans to it as their parent.
+    step("读取并载入全国规划（节选）")
+    result.national_plan = load_national_plan(db, user_id)
+    result.plans.append(result.national_plan)
     step("录入全国数据")
     result.national_added = record_national_figures(db, user_id, result.national_skipped)
     return result

@@ -82,7 +82,7 @@ def test_demo_builds_and_evaluates_the_sample(tmp_path):
         assert title in out
     assert "合计 19 项：已达到 19" in out  # 无锡市's 十三五 table, judged on its 2020 actuals
     assert "《2024年我国卫生健康事业发展统计公报》" in out
-    assert "下级规划 4 江阴市" in out  # the national plan is plan 1
+    assert "下级规划 3 江阴市" in out
     # Run twice: idempotent
     again = run(url, "demo")
     assert again.returncode == 0 and "已载入规划 7 个" in again.stdout

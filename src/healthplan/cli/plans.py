@@ -283,8 +283,10 @@ def demo() -> None:
         result = build_demo(db, uid, step)
         step("评价")
         with db.session() as session:
-            evaluations = [evaluate_stored_plan(session, item.plan.id) for item in result.plans]
             national = result.national_plan.plan
+            # the national plan's table first, as its summary leads the printout
+            order = sorted(result.plans, key=lambda item: item.plan.id != national.id)
+            evaluations = [evaluate_stored_plan(session, item.plan.id) for item in order]
             by_year = [evaluate_stored_plan(session, national.id, y, with_children=False)
                        for y in range(national.period_start, national.period_end + 1)]
         step("示例账户")
@@ -305,10 +307,10 @@ def demo() -> None:
               highlight=False)
     db_option = f"--db {url} " if url else ""
     out.print("查看全国规划的终期评价逐项说明：", highlight=False)
-    out.print(f"  healthplan {db_option}evaluate --plan {result.plans[0].plan.id} --year 2025",
+    out.print(f"  healthplan {db_option}evaluate --plan {national.id} --year {national.period_end}",
               highlight=False, soft_wrap=True)
     out.print("生成填报模板：", highlight=False)
-    out.print(f"  healthplan {db_option}template --plan {result.plans[-1].plan.id}",
+    out.print(f"  healthplan {db_option}template --plan {order[-1].plan.id}",
               highlight=False, soft_wrap=True)
     if accounts:
         out.print(f"\n网页版：healthplan {db_option}serve", highlight=False, soft_wrap=True)
