@@ -110,16 +110,24 @@ def get_plan(session: Session, plan_id: int) -> Plan:
 
 
 def default_year(session: Session, plan: Plan) -> int:
-    """The newest year with an observation for one of the plan's indicators, of its
-    region or the nation (the benchmark), within the plan period; else its first year."""
+    """The newest year in the plan period with an observation of the plan's region for
+    one of its indicators; when the region has none yet, the newest year of the region
+    or the nation (the benchmark) up to the period's end; else the period's first year.
+
+    The region's own figures come first: national figures published to 2025 must not
+    turn a region's 2023 progress into a 2025 final verdict on 2023 values."""
     ids = {t.indicator_id for t in plan.targets if t.indicator_id}
-    regions = [plan.region_id, nation(session).id]
-    newest = session.scalar(select(func.max(Observation.year)).where(
-        Observation.region_id.in_(regions), Observation.indicator_id.in_(ids),
-        Observation.year <= plan.period_end))
-    if newest is None or newest < plan.period_start:
-        return plan.period_start
-    return newest
+
+    def newest(regions: list[int], since: int) -> int | None:
+        return session.scalar(select(func.max(Observation.year)).where(
+            Observation.region_id.in_(regions), Observation.indicator_id.in_(ids),
+            Observation.year >= since, Observation.year <= plan.period_end))
+
+    own = newest([plan.region_id], plan.period_start)
+    if own is not None:
+        return own
+    either = newest([plan.region_id, nation(session).id], plan.period_start)
+    return plan.period_start if either is None else either
 
 
 def evaluate_stored_plan(session: Session, plan_id: int, year: int | None = None, *,
