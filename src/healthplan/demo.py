@@ -2,11 +2,18 @@
 
 What goes in, all real and each value with its source:
 
+* the excerpt of the national 《“十四五”国民健康规划》 (samples/national_plan_14th_excerpt.html),
+  read by the HTML reader like any plan and stored as the plan of 全国 (000000) for
+  2021–2025 under the excerpt's own title (节选 kept visible): the parent of the provincial
+  and city plans beside it (store.plans.link_parents walks a region's ancestors up to the
+  nation);
 * the five sample plan documents (healthplan/samples), read like any other document:
   their targets, projects and commitments; their printed 2020 baselines as observations;
   无锡市's 十三五 completion table (表1) as the 2016–2020 plan with its 2020 actuals;
-* national figures from the National Health Commission's statistical bulletins for
-  2023 and 2024 (samples/national.yaml), as observations of 全国, the benchmark.
+* national figures for 2020–2025 (samples/national.yaml: statistical bulletins and news
+  releases, each with its publication and the sentence it was read from), as observations
+  of 全国: the national plan is evaluated on them, and they are the benchmark beside each
+  region's figures.
 
 Nothing is invented: regions have no figures after 2020 here, so their 2021–2025 plans
 are evaluated as 无数据 until observations are imported (``observe import``).
@@ -38,30 +45,68 @@ from healthplan.store.users import audit
 class DemoResult:
     plans: list[StoredPlan] = field(default_factory=list)
     national_added: int = 0
+    national_plan: StoredPlan | None = None  # also in ``plans``, last
+    national_skipped: list[str] = field(default_factory=list)  # figures not recorded, and why
 
 
 def national_figures() -> list[dict]:
     """The national figures shipped with the package, each with its source spelled out."""
     text = resources.files("healthplan.samples").joinpath("national.yaml").read_text("utf-8")
     data = yaml.safe_load(text)
-    return [{**f, "source": data["sources"][f["source"]]} for f in data["figures"]]
+    return [{**f, "source": data["sources"][f["source"]], "published": str(f["published"])}
+            for f in data["figures"]]
 
 
-def record_national_figures(db: Database, user_id: int | None) -> int:
+def figure_note(figure: dict) -> str:
+    """What an observation keeps of its publication besides the source: date and quote."""
+    return f"{figure['published']}发布；原文：{figure['quote']}"
+
+
+def record_national_figures(db: Database, user_id: int | None,
+                            skipped: list[str] | None = None) -> int:
+    """Record the national figures where 全国 has no value for that year yet.
+
+    A value already there (the national plan's printed 2020 baseline) is kept, not
+    corrected: the plan's own figure is its baseline (居民健康素养水平 23.15 in the plan,
+    23.2 rounded in a later release). Each such difference is appended to ``skipped``.
+    """
     from healthplan import catalog
+    from healthplan.store.observations import current_observations
 
     with db.session() as session:
         country = nation(session)
-        items = [
-            NewObservation(country.id, f["indicator"], f["year"], float(f["value"]), f["source"],
-                           unit=catalog.get(f["indicator"]).unit)
-            for f in national_figures()
-        ]
-        done = record(session, items, user_id=user_id)
+        items, figures = [], national_figures()
+        for f in figures:
+            items.append(NewObservation(country.id, f["indicator"], f["year"], float(f["value"]),
+                                        f["source"], unit=catalog.get(f["indicator"]).unit,
+                                        note=figure_note(f)))
+        there = dict(current_observations(session, [item.key for item in items]))
+        new = []
+        for item, f in zip(items, figures, strict=True):
+            old = there.get(item.key)
+            if old is None:
+                new.append(item)
+            elif old.value != item.value and skipped is not None:
+                skipped.append(f"{f['name']} {f['year']}年 {f['value']:g}（{f['source']}）："
+                               f"已有 {old.value:g}（{old.source}），保留已有值")
+        done = record(session, new, user_id=user_id)
         if done.written:
             audit(session, user_id, "record", "observation", None,
-                  f"录入全国统计公报数据 {done.written} 条（示例库）")
+                  f"录入全国数据 {done.written} 条（示例库，均注明出处和原文）")
         return done.written
+
+
+def load_national_plan(db: Database, user_id: int | None) -> StoredPlan:
+    """The national plan excerpt, read like any plan, stored as the plan of 全国."""
+    from healthplan.samples import NATIONAL_PLAN, NATIONAL_REGION_CODE, national_plan_title
+
+    document = read_document(str(NATIONAL_PLAN))
+    extracted = extract_plan(document)
+    extracted.document.title = national_plan_title()  # keep 节选 in the title and sources
+    with db.session() as session:
+        stored = load_plan(session, extracted, region_text=NATIONAL_REGION_CODE,
+                           user_id=user_id, document=document)
+    return stored[-1]
 
 
 def build_demo(db: Database, user_id: int | None = None,
@@ -79,8 +124,13 @@ def build_demo(db: Database, user_id: int | None = None,
         extracted = extract_plan(document)
         with db.session() as session:
             result.plans.extend(load_plan(session, extracted, user_id=user_id, document=document))
-    step("录入全国统计公报数据")
-    result.national_added = record_national_figures(db, user_id)
+    # Loaded last so that the regional plans keep their ids (1 = 无锡市's 十三五 plan);
+    # loading it links the regional plans to it as their parent.
+    step("读取并载入全国规划（节选）")
+    result.national_plan = load_national_plan(db, user_id)
+    result.plans.append(result.national_plan)
+    step("录入全国数据")
+    result.national_added = record_national_figures(db, user_id, result.national_skipped)
     return result
 
 
@@ -125,3 +175,78 @@ def create_demo_accounts(db: Database) -> list[DemoAccount]:
                      region_id=region.id if region else None)
             accounts.append(DemoAccount(name, role, region.name if region else "", password))
     return accounts
+
+
+# --------------------------------------------------------------------------- the summary
+
+
+def national_summary(final, by_year) -> list[str]:
+    """The lines the demo's printout leads with: the national plan's final evaluation.
+
+    ``final`` is the national plan's PlanEvaluation in its target year, ``by_year`` its
+    evaluations for the earlier years. Plain Chinese, every figure as evaluated.
+    """
+    from healthplan.evaluate import VERDICT_CN
+    from healthplan.final import FINAL_CN
+
+    targets = final.targets
+    classes = [t.final.code for t in targets if t.final is not None]
+    met = [t for t in targets if t.verdict == "achieved"]
+    short = [t for t in targets if t.verdict == "not_achieved"]
+    counted = "、".join(f"{FINAL_CN[c]} {classes.count(c)} 项"
+                       for c in ("ahead", "completed", "basically", "not_completed",
+                                 "no_data", "needs_judgement") if c in classes)
+    lines = [f"全国《{final.plan.title}》{final.year}年终期评价（规划 {final.plan.id}）：",
+             f"  {len(targets)} 项指标中达到目标 {len(met)} 项，未达到 {len(short)} 项"
+             f"（{counted}）。"]
+    binding = [t for t in targets if t.binding_shortfall]
+    if binding:
+        lines.append("  约束性指标未达到：")
+    else:
+        lines.append("  有数据的约束性指标均已达到。")
+    for t in binding:
+        lines.append(f"  ·{t.name}：{_why(t)}")
+    for t in short:
+        if not t.binding_shortfall:
+            lines.append(f"  ·{t.name}（预期性）：{_why(t)}")
+    pending = [t for t in targets if t.final is not None and t.final.pending
+               and t.final.year_used is not None]
+    if pending:
+        lines.append(f"  终期（{final.year}年）数据待发布、暂按最近年份判断："
+                     + "、".join(f"{t.name}（{t.final.year_used}年）" for t in pending) + "。")
+    lines.append("  数据来源：" + "；".join(sorted({t.latest_source for t in met + short
+                                                  if t.latest_source})) + "。")
+    mixed = mixed_publishers()
+    if mixed:
+        lines.append("  注意：" + "；".join(f"{name}各年数据出自{'、'.join(pubs)}"
+                                          for name, pubs in mixed) + "，口径可能不同。")
+    for evaluation in by_year:
+        counts = evaluation.counts()
+        lines.append(f"  {evaluation.year}年：" + "，".join(
+            f"{VERDICT_CN[v]} {counts[v]}" for v in ("achieved", "on_track", "at_risk",
+                                                    "off_track", "not_achieved") if v in counts))
+    return lines
+
+
+def _why(t) -> str:
+    """The figure, the target and the year used, for a target not achieved."""
+    from healthplan.targets import _display_unit
+
+    unit = _display_unit(t.unit)
+    target = f"{t.target}{unit}" if any(ch.isdigit() for ch in t.target) else t.target
+    text = f"{t.latest_year}年为{t.latest_value:g}{unit}，目标为{target}"
+    if t.final is not None and t.final.pending:
+        text += f"（按{t.final.year_used}年数据判断，终期数据待发布）"
+    return text + "。"
+
+
+def mixed_publishers() -> list[tuple[str, list[str]]]:
+    """The national series whose figures come from more than one publisher (said aloud:
+    definitions may differ between them)."""
+    by_series: dict[str, list[str]] = {}
+    for f in national_figures():
+        publisher = f["source"].split("《", 1)[0].split("（", 1)[0]
+        publisher = publisher.removesuffix("新闻发布").removesuffix("发布的2025年数据")
+        if publisher not in by_series.setdefault(f["name"], []):
+            by_series[f["name"]].append(publisher)
+    return [(name, pubs) for name, pubs in by_series.items() if len(pubs) > 1]

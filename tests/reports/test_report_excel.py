@@ -64,7 +64,11 @@ def test_final_report_of_plan_1(reports, tmp_path):
 
     observations = table(book["监测数据"], 1)
     expected = sum(len(s.observations) + (s.benchmark is not None) for s in report.indicators)
-    assert len(observations) == expected == 19  # one 2020 actual each, no national figure
+    # one 2020 actual each, and the national 2020 figure (the national plan's baseline or a
+    # published figure) beside those the nation has one for
+    national = [s.benchmark for s in report.indicators if s.benchmark is not None]
+    assert len(observations) == expected == 19 + len(national)
+    assert national and {b.year for b in national} == {2020}
     assert all(r["来源"] and r["来源"].strip() for r in observations)
 
     sources = table(book["数据来源"], 1)
@@ -83,7 +87,9 @@ def test_national_figures_are_marked_and_sourced(reports, tmp_path):
     rows = table(book["监测数据"], 1)
     national = [r for r in rows if r["地区"] == "全国"]
     assert len(national) == sum(s.benchmark is not None for s in report.indicators) > 0
-    assert all("统计公报" in r["来源"] for r in national)
+    # a publication (bulletin, release) or the national plan's own printed baseline
+    assert all("统计公报" in r["来源"] or "新闻发布" in r["来源"] or "国民健康规划" in r["来源"]
+               for r in national)
     assert all(r["版本"] is None for r in national)
     assert {r["地区"] for r in rows} == {"全国", report.region}
     evaluation = table(book["指标评价"], HEADER_ROW)

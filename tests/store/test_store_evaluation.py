@@ -43,14 +43,15 @@ def test_national_figures_stand_beside_each_indicator_with_their_source(demo_db)
     life = by_id["life_expectancy"].benchmark
     assert (life.year, life.value) == (2024, 79.0)
     assert "2024年我国卫生健康事业发展统计公报" in life.source
-    beds = by_id.get("out_of_pocket_share").benchmark  # only in the 2023 bulletin
-    assert (beds.year, beds.value) == (2023, 27.3)
+    beds = by_id.get("beds_per_1000").benchmark  # no 2024 figure: the 2023 bulletin's
+    assert (beds.year, beds.value) == (2023, 7.23)
     # 2023 asks for the 2023 figure, not a later one
     with db.session() as session:
         earlier = evaluate_stored_plan(session, plans[("江阴市", "2021–2025")], 2023)
     assert next(t for t in earlier.targets if t.indicator_id == "life_expectancy").benchmark.value == 78.6
-    for figure in national_figures():
-        assert figure["source"].startswith("国家卫生健康委员会《")
+    for figure in national_figures():  # every figure names its publication and quotes it
+        assert figure["source"].startswith(("国家卫生健康委员会", "国家统计局《"))
+        assert figure["quote"] and figure["published"][:4] >= str(figure["year"])
 
 
 def test_a_region_with_only_its_baseline_has_no_data_until_values_are_recorded(demo_db):
@@ -125,10 +126,13 @@ def test_every_value_in_the_sample_names_a_real_source(demo_db):
     from healthplan.store.models import Observation
 
     db, _ = demo_db
+    national_sources = {f["source"] for f in national_figures()}
     with db.session() as session:
         observations = list(session.scalars(select(Observation)))
         assert len(observations) > 80
         for obs in observations:
             from_plan = "》" in obs.source and "第" in obs.source and "行" in obs.source
-            from_bulletin = "卫生健康事业发展统计公报" in obs.source and obs.region.code == "000000"
-            assert from_plan or from_bulletin, obs.source
+            # a national figure: one of the shipped publications, with the sentence quoted
+            from_national = (obs.region.code == "000000" and obs.source in national_sources
+                             and "原文：" in obs.note)
+            assert from_plan or from_national, obs.source

@@ -22,9 +22,12 @@ VERDICT_STYLE = {
 }
 
 
-def console() -> Console:
+def console(width: int | None = None) -> Console:
+    """A console for verdict tables; with ``width``, one that wraps its text to it."""
     from rich.console import Console
 
+    if width is not None:
+        return Console(soft_wrap=False, width=width)
     # Wide enough for the verdict table when stdout is a file or a pipe.
     return Console(soft_wrap=True, width=None if Console().is_terminal else 120)
 
@@ -164,8 +167,9 @@ def print_evaluation(out: Console, result, *, explanations: bool) -> None:
     status = "（征求意见稿）" if plan.status == "draft" else ""
     out.print(f"[bold]规划 {plan.id}：{plan.title}{status}[/bold]　{result.region.name}　"
               f"{plan.period}　{result.year}年评价", highlight=False)
-    table = Table("序号", "指标", "属性", "目标", "最新监测值", "全国", "结论", box=None,
-                  pad_edge=False, highlight=False)
+    final = result.year >= plan.period_end  # the final evaluation: its class beside the verdict
+    columns = ("序号", "指标", "属性", "目标", "最新监测值", "全国", "结论") + (("终期分类",) if final else ())
+    table = Table(*columns, box=None, pad_edge=False, highlight=False)
     for k, t in enumerate(result.targets, start=1):
         latest = "—" if t.latest_value is None else f"{t.latest_value:g}（{t.latest_year}）"
         bench = "" if t.benchmark is None else f"{t.benchmark.value:g}（{t.benchmark.year}）"
@@ -175,8 +179,19 @@ def print_evaluation(out: Console, result, *, explanations: bool) -> None:
         # The unit goes with a figure ("≥83.5 岁"), not with words ("同比例提高").
         unit = _display_unit(t.unit)  # "1/10万" → "/10万", as the reports print it
         target = f"{t.target} {unit}" if any(ch.isdigit() for ch in t.target) else t.target
-        table.add_row(str(k), t.name, t.attribute, target.strip(), latest, bench, verdict)
+        cells = [str(k), t.name, t.attribute, target.strip(), latest, bench, verdict]
+        if final:
+            cells.append(_final_cell(t.final))
+        table.add_row(*cells)
     out.print(table)
+    if final:
+        pending = [f"{t.name}（{t.final.year_used}年）" for t in result.targets
+                   if t.final is not None and t.final.pending and t.final.year_used is not None]
+        if pending:
+            out.print(f"*：{result.year}年终期数据待发布，暂按最近年份的数据判断：{'、'.join(pending)}",
+                      highlight=False)
+        if explanations:
+            out.print(final_legend(), highlight=False)
     counts = "，".join(f"{VERDICT_CN[v]} {n}" for v, n in sorted(result.counts().items(),
                                                                    key=lambda kv: -kv[1]))
     out.print(f"合计 {len(result.targets)} 项：{counts}", highlight=False)
@@ -184,7 +199,7 @@ def print_evaluation(out: Console, result, *, explanations: bool) -> None:
     if shortfalls:
         out.print(f"[bold red]约束性指标未达预期（!）：{'、'.join(shortfalls)}[/]", highlight=False)
     if any(t.benchmark for t in result.targets):
-        sources = sorted({t.benchmark.source for t in result.targets if t.benchmark})
+        sources = sorted({_publication(t.benchmark.source) for t in result.targets if t.benchmark})
         out.print("全国：" + "；".join(sources), highlight=False)
     for child in result.children:
         counts = "，".join(f"{VERDICT_CN[v]} {n}" for v, n in child["counts"].items())
@@ -197,6 +212,25 @@ def print_evaluation(out: Console, result, *, explanations: bool) -> None:
             out.print(f"{k}. {t.name}{ident}　规则：{t.rule}\n   {t.explanation}{source}",
                       highlight=False)
     out.print()
+
+
+def final_legend() -> str:
+    from healthplan.final import BASICALLY_DONE
+
+    return (f"终期分类：提前完成、完成、基本完成（计划变化完成{BASICALLY_DONE:g}%及以上，约束性指标"
+            "不适用）、未完成；规则见 README“终期评估分类”。")
+
+
+def _publication(source: str) -> str:
+    """《…》表…第 N 行 → 《…》: one entry per publication in a list of sources."""
+    return source.split("》", 1)[0] + "》" if source.startswith("《") else source
+
+
+def _final_cell(final) -> str:
+    if final is None:
+        return ""
+    cell = final.label + ("*" if final.pending and final.year_used is not None else "")
+    return f"[bold red]{cell} ![/]" if final.binding_shortfall else cell
 
 
 @app.command()
@@ -218,13 +252,16 @@ def regions(
             typer.echo(f"  {child.code}　{child.name}")
 
 
+DEMO_WIDTH = 100  # the demo's printout fits a terminal this wide
+
+
 @app.command()
 def demo() -> None:
-    """用内置的五个示例规划和全国卫生健康统计公报数据建立示例数据库，并逐个规划打印评价表。"""
+    """用内置的全国规划节选、五个示例规划和已发布的全国数据建立示例数据库，先打印全国规划的终期评价，再逐个规划打印评价表。"""
     from rich.console import Console
     from rich.progress import Progress
 
-    from healthplan.demo import build_demo, create_demo_accounts
+    from healthplan.demo import build_demo, create_demo_accounts, national_summary
     from healthplan.store.database import ENV_URL, default_sqlite_path
     from healthplan.store.evaluation import evaluate_stored_plan
     from healthplan.store.plans import PlanLoadError
@@ -237,9 +274,9 @@ def demo() -> None:
             stale.unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     db = open_db(url, quiet=True)
-    out = console()
+    out = console(DEMO_WIDTH)
     out.print(f"示例数据库：{db.describe()}", highlight=False)
-    steps = 8  # five documents, the national figures, the evaluation, the accounts
+    steps = 9  # the national plan, five documents, the national figures, evaluation, accounts
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("建立示例数据库", total=steps)
 
@@ -252,23 +289,39 @@ def demo() -> None:
             raise bad_input(f"示例数据未能载入：{exc}") from None
         step("评价")
         with db.session() as session:
-            evaluations = [evaluate_stored_plan(session, item.plan.id) for item in result.plans]
+            national = result.national_plan.plan
+            # the national plan's table first, as its summary leads the printout
+            order = sorted(result.plans, key=lambda item: item.plan.id != national.id)
+            evaluations = [evaluate_stored_plan(session, item.plan.id) for item in order]
+            by_year = [evaluate_stored_plan(session, national.id, y, with_children=False)
+                       for y in range(national.period_start, national.period_end + 1)]
         step("示例账户")
         accounts = create_demo_accounts(db)
-    out.print(f"已载入规划 {len(result.plans)} 个（其中无锡市“十三五”规划据其完成情况表重建）；"
-              f"全国统计公报数据 {result.national_added} 条。\n", highlight=False)
+    out.print(f"已载入规划 {len(result.plans)} 个（含全国规划节选；无锡市“十三五”规划据其完成情况表重建）。",
+              highlight=False)
+    out.print(f"全国数据 {result.national_added} 条，均注明出处和原文。\n", highlight=False)
+    # The national final evaluation leads: the one plan with real figures to 2025.
+    for line in national_summary(by_year[-1], by_year[:-1]):
+        out.print(line, highlight=False, soft_wrap=False)
+    for line in result.national_skipped:
+        out.print(f"  未记入：{line}", highlight=False, soft_wrap=False)
+    out.print(final_legend() + "\n", highlight=False)
     for evaluation in evaluations:
         print_evaluation(out, evaluation, explanations=False)
-    out.print("说明：示例库只含规划文件所列的基期值、完成值和国家卫生健康委统计公报的全国数据，均注明来源；"
+    out.print("说明：示例库只含规划文件所列的基期值、完成值和已发布的全国数据，均注明来源；"
               "各地区 2021 年以后的监测值需要导入（healthplan observe import），因此“十四五”指标暂为“无数据”。",
               highlight=False)
     db_option = f"--db {url} " if url else ""
-    out.print(f"查看某一规划的逐项说明：healthplan {db_option}evaluate --plan {result.plans[0].plan.id}\n"
-              f"生成填报模板：healthplan {db_option}template --plan {result.plans[-1].plan.id}",
-              highlight=False)
+    out.print("查看全国规划的终期评价逐项说明：", highlight=False)
+    out.print(f"  healthplan {db_option}evaluate --plan {national.id} --year {national.period_end}",
+              highlight=False, soft_wrap=True)
+    out.print("生成填报模板：", highlight=False)
+    out.print(f"  healthplan {db_option}template --plan {order[-1].plan.id}",
+              highlight=False, soft_wrap=True)
     if accounts:
-        out.print("\n网页版：healthplan " + db_option + "serve ，浏览器打开 http://127.0.0.1:8000/ ，"
-                  "可用以下示例账户登录（密码每次重建示例库时随机生成，只显示这一次）：", highlight=False)
+        out.print(f"\n网页版：healthplan {db_option}serve", highlight=False, soft_wrap=True)
+        out.print("可用以下示例账户登录（密码每次重建示例库时随机生成，只显示这一次），浏览器打开"
+                  "\n  http://127.0.0.1:8000/", highlight=False)
         for account in accounts:
             region = f"，{account.region}" if account.region else ""
             out.print(f"  {account.name}（{account.role}{region}）  密码：{account.password}",

@@ -26,11 +26,12 @@ from sqlalchemy.orm import Session
 from healthplan import catalog
 from healthplan.evaluate import VERDICT_CN, Evaluation, evaluate_plan
 from healthplan.extract.model import IndicatorRow
+from healthplan.final import FinalClass, classify
 from healthplan.store.models import Observation, Plan, ProgressEntry, Region
 from healthplan.store.observations import current_series
 from healthplan.store.plans import child_plans, superseded_ids
 from healthplan.store.regions import nation
-from healthplan.targets import Rule
+from healthplan.targets import Rule, parse_value
 
 
 class PlanNotFound(LookupError):
@@ -69,6 +70,8 @@ class EvaluatedTarget:
     binding_shortfall: bool
     benchmark: Benchmark | None = None
     evaluation: Evaluation | None = None  # the numbers behind the verdict (gap, path, projection)
+    final: FinalClass | None = None  # the final-evaluation class (healthplan.final)
+    latest_note: str = ""  # what the observation keeps besides its source (date, quote)
 
     @property
     def verdict_cn(self) -> str:
@@ -76,11 +79,12 @@ class EvaluatedTarget:
 
     def to_json(self) -> dict:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__
-               if k not in ("benchmark", "evaluation")}
+               if k not in ("benchmark", "evaluation", "final")}
         if self.evaluation is not None:
             for key in ("threshold", "expected", "gap", "completion"):
                 out[key] = getattr(self.evaluation, key)
         out["verdict_cn"] = self.verdict_cn
+        out["final"] = None if self.final is None else self.final.to_json()
         out["benchmark"] = (None if self.benchmark is None else
                             {"region": "全国", "year": self.benchmark.year,
                              "value": self.benchmark.value, "source": self.benchmark.source})
@@ -135,20 +139,28 @@ def check_year(plan: Plan, year: int | None) -> None:
 
 
 def default_year(session: Session, plan: Plan) -> int:
-    """The newest year within the plan period with data for the plan: an observation of
-    one of its indicators, of its region or the nation (the benchmark), or recorded
-    progress of its commitments and projects; else the period's first year."""
+    """The newest year in the plan period with data of the plan's own: an observation of
+    its region for one of its indicators, or recorded progress of its commitments and
+    projects; when it has none yet, the newest year of the region or the nation (the
+    benchmark) up to the period's end; else the period's first year.
+
+    The plan's own data come first: national figures published to 2025 must not turn a
+    region's 2023 progress into a 2025 final verdict on 2023 values."""
     ids = {t.indicator_id for t in plan.targets if t.indicator_id}
-    regions = [plan.region_id, nation(session).id]
-    observed = session.scalar(select(func.max(Observation.year)).where(
-        Observation.region_id.in_(regions), Observation.indicator_id.in_(ids),
-        Observation.year <= plan.period_end))
+
+    def newest(regions: list[int]) -> int | None:
+        return session.scalar(select(func.max(Observation.year)).where(
+            Observation.region_id.in_(regions), Observation.indicator_id.in_(ids),
+            Observation.year >= plan.period_start, Observation.year <= plan.period_end))
+
     progressed = session.scalar(select(func.max(ProgressEntry.year)).where(
-        ProgressEntry.plan_id == plan.id, ProgressEntry.year <= plan.period_end))
-    newest = max((y for y in (observed, progressed) if y is not None), default=None)
-    if newest is None or newest < plan.period_start:
-        return plan.period_start
-    return newest
+        ProgressEntry.plan_id == plan.id, ProgressEntry.year >= plan.period_start,
+        ProgressEntry.year <= plan.period_end))
+    own = max((y for y in (newest([plan.region_id]), progressed) if y is not None), default=None)
+    if own is not None:
+        return own
+    either = newest([plan.region_id, nation(session).id])
+    return plan.period_start if either is None else either
 
 
 def evaluate_stored_plan(session: Session, plan_id: int, year: int | None = None, *,
@@ -174,6 +186,14 @@ def evaluate_stored_plan(session: Session, plan_id: int, year: int | None = None
         target, row = plan.targets[result.position], rows[result.position]
         evaluation = result.evaluation
         obs = series.get((region.id, target.indicator_id), {}).get(evaluation.latest_year)
+        base_year = row.baseline_year or plan.period_start - 1
+        final = classify(
+            row.rule, verdict=evaluation.verdict, threshold=evaluation.threshold,
+            baseline=parse_value(row.baseline) if row.baseline else None, base_year=base_year,
+            target_year=row.target_year or plan.period_end,
+            observations=observations.get(target.indicator_id or "", {}), year=year,
+            direction=catalog.get(target.indicator_id).direction if target.indicator_id
+            else "higher", binding=result.binding)
         out.append(EvaluatedTarget(
             target_id=target.id, indicator_id=target.indicator_id, name=target.name, unit=target.unit,
             attribute=target.attribute, target=target.target_text,
@@ -183,7 +203,7 @@ def evaluate_stored_plan(session: Session, plan_id: int, year: int | None = None
             verdict=evaluation.verdict, explanation=evaluation.explanation,
             binding_shortfall=result.binding_shortfall,
             benchmark=_benchmark(benchmarks.get((national.id, target.indicator_id)), year),
-            evaluation=evaluation,
+            evaluation=evaluation, final=final, latest_note=obs.note if obs else "",
         ))
     evaluation = PlanEvaluation(plan, region, year, out)
     if with_children:
