@@ -138,8 +138,6 @@ def test_two_row_headers_become_a_full_grid(seeds, gold_rows, tmp_path, build):
     assert found >= 3
 
 
-@pytest.mark.xfail(strict=True, reason="healthplan.extract does not read two-row headers yet "
-                   "(the reader gives the full grid, tested above); remove this mark when it does")
 def test_two_row_headers_in_word_give_the_gold_rows(seeds, gold_rows, tmp_path):
     """The extractor's side of two-row headers: the rows under 指标值/2020年/2025年."""
     totals = [0, 0]
