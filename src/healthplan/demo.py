@@ -206,9 +206,11 @@ def national_summary(final, by_year) -> list[str]:
         lines.append("  有数据的约束性指标均已达到。")
     for t in binding:
         lines.append(f"  ·{t.name}：{_why(t)}")
-    for t in short:
-        if not t.binding_shortfall:
-            lines.append(f"  ·{t.name}（预期性）：{_why(t)}")
+    expected = [t for t in short if not t.binding_shortfall]
+    if expected:
+        lines.append("  预期性指标未达到：")
+    for t in expected:
+        lines.append(f"  ·{t.name}：{_why(t)}")
     pending = [t for t in targets if t.final is not None and t.final.pending
                and t.final.year_used is not None]
     if pending:
