@@ -48,3 +48,15 @@ def test_draft_plan_of_its_own_with_a_fifteenth_plan_period():
     assert result.status == "draft"
     assert result.period == Period(2026, 2030)
     assert result.issuer is None and result.issued_on is None
+
+
+def test_labelled_issuer_and_date_of_a_web_page():
+    """A plan published on a government web page: the page's labelled fields name the
+    issuing office and the date (often without the day); a State Council plan whose
+    title names no region is the nation's."""
+    text = "“十四五”国民健康规划\n发布机关：国务院办公厅　　发布日期：2022年5月\n一、规划背景\n"
+    info = extract_info(Document("web.txt", "txt", lines_from_text(text)))
+    assert (info.issuer, info.issued_on, info.region) == ("国务院办公厅", "2022-05", "全国")
+    text = "某某县“十四五”卫生健康规划\n发文机关：某某县人民政府办公室\n成文日期：2022-06-01\n"
+    info = extract_info(Document("web.txt", "txt", lines_from_text(text)))
+    assert (info.issuer, info.issued_on, info.region) == ("某某县人民政府办公室", "2022-06-01", "某某县")

@@ -31,6 +31,15 @@ _REGION = re.compile(
     r"[\u4e00-\u9fff]{1,9}?(?:市|县|区|旗|自治县|州|盟|省))"
 )
 _NATIONAL = re.compile(r"^(全国|国家|中国)")
+# The labelled fields a government web page prints above a plan it publishes:
+# "发布机关：国务院办公厅　　发布日期：2022年5月" (the day is often left out).
+_LABELLED_ISSUER = re.compile(r"(?:发布机关|发文机关|发布机构|发文单位|发布单位|印发机关)\s*[:：]\s*"
+                              r"(?P<issuer>[\u4e00-\u9fff（）、]{2,40})")
+_LABELLED_DATE = re.compile(r"(?:发布日期|成文日期|发文日期|印发日期|发布时间)\s*[:：]\s*"
+                            r"(?P<year>(?:19|20)\d{2})\s*[年\-./]\s*(?P<month>\d{1,2})"
+                            r"(?:\s*[月\-./]\s*(?P<day>\d{1,2})\s*日?)?")
+# A plan issued by the State Council or a national ministry is the nation's plan.
+_NATIONAL_ISSUER = re.compile(r"^(国务院|国家卫生健康委员会|国家卫生健康委|国家发展和改革委员会)")
 
 
 def _head(document: Document) -> list[str]:
@@ -69,7 +78,7 @@ def find_region(title: str | None, issuer: str | None) -> str | None:
         return "全国"
     match = _REGION.match(title)
     if not match:
-        return None
+        return "全国" if issuer and _NATIONAL_ISSUER.match(issuer) else None
     region = match.group("region")
     # The issuer often names the region in full (苏州市吴中区 for a title saying 吴中区).
     if issuer and region in issuer and not issuer.startswith(region):
@@ -81,6 +90,10 @@ def find_region(title: str | None, issuer: str | None) -> str | None:
 
 def find_issuer(head: list[str]) -> str | None:
     for line in head:
+        match = _LABELLED_ISSUER.search(line)
+        if match:
+            return match.group("issuer")
+    for line in head:
         match = _ISSUER.match(line.replace(" ", ""))
         if match:
             return match.group("issuer")
@@ -88,6 +101,14 @@ def find_issuer(head: list[str]) -> str | None:
 
 
 def find_issued_on(head: list[str]) -> str | None:
+    for line in head:
+        match = _LABELLED_DATE.search(line)
+        if match and 1 <= int(match.group("month")) <= 12:
+            year, month, day = match.group("year"), int(match.group("month")), match.group("day")
+            if day is None:
+                return f"{year}-{month:02d}"  # ISO 8601 year and month: the page gives no day
+            if 1 <= int(day) <= 31:
+                return f"{year}-{month:02d}-{int(day):02d}"
     for line in head:
         match = _DATE.search(line)
         if match and len(line) <= 30:  # a date line of its own, not a date inside a sentence
