@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("HEALTHPLAN_SHARED", REPO.parent / "shared"))
-NO_SHARED = "../shared (sample plans and gold transcriptions) not found beside the repository"
+from shared_paths import NO_SHARED, REPO, SHARED
 
 
 @pytest.fixture(scope="session")

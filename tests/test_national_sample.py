@@ -11,10 +11,10 @@ import unicodedata
 import pytest
 
 from cli_helpers import run_cli
-from conftest import SHARED
 from healthplan.demo import build_demo, national_figures
 from healthplan.samples import NATIONAL_PLAN, national_plan_title
 from healthplan.store.evaluation import evaluate_stored_plan
+from shared_paths import SHARED
 
 REAL = SHARED / "real"
 

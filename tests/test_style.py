@@ -19,3 +19,15 @@ def test_ruff_clean():
     result = subprocess.run([ruff, "check", "src", "tests", "bench"], cwd=REPO,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_test_imports_from_conftest():
+    """`from conftest import …` means whichever of the several tests/**/conftest.py pytest
+    imported first, so it passes or fails with the order of collection; shared names live
+    in ordinary modules (shared_paths, web_helpers, …)."""
+    import re
+
+    pattern = re.compile(r"^\s*(from conftest import|import conftest)", re.M)
+    offenders = [str(path.relative_to(REPO)) for path in (REPO / "tests").rglob("*.py")
+                 if pattern.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []

@@ -10,18 +10,12 @@ with and a printed 2020 value inside the entry's plausible bounds.
 from __future__ import annotations
 
 import csv
-import os
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
 
 from healthplan.catalog import get, match, unit_factor
-
-# Not imported from conftest: with several conftest.py files under tests/, which one the
-# name `conftest` means depends on the order of collection.
-SHARED = Path(os.environ.get("HEALTHPLAN_SHARED", Path(__file__).parents[2].parent / "shared"))
-NO_SHARED = "../shared (sample plans and gold transcriptions) not found beside the repository"
+from shared_paths import NO_SHARED, SHARED
 
 # name as printed (unit inside the brackets) → the reviewed catalogue id
 NATIONAL_14TH = {

@@ -32,7 +32,8 @@ CONFIG = SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {
 def _fuzzed(tmp_path_factory, _sqlite_template):
     import shutil
 
-    from conftest import make_app  # noqa: F401  (same package directory)
+    from web_helpers import make_app
+
     from healthplan.store.database import open_database
 
     path, users = _sqlite_template
