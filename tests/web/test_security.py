@@ -241,7 +241,7 @@ def test_anonymous_refusals_cost_no_write_each(sqlite_web_db):
 
     event.listen(db.engine, "begin", count)
     try:
-        with client_for(make_app(db)) as client:
+        with client_for(make_app(db, anonymous_per_minute=1000)) as client:
             body = {"region": "江阴市", "indicator": "life_expectancy", "year": 2023,
                     "value": 83.1, "source": "测试"}
             codes = {client.post("/api/v1/observations", json=body,
@@ -258,6 +258,30 @@ def test_anonymous_refusals_cost_no_write_each(sqlite_web_db):
     assert sum(e.detail["count"] for e in entries) == 300
     assert entries[0].detail["requests"] == {"POST /api/v1/observations": 299}
     assert "未登录的请求 299 次" in entries[0].summary
+
+
+def test_anonymous_flood_is_blocked_on_every_server(web_db):
+    """Past its limit an address's writes without a login get 429 with Retry-After, on
+    this server and on another over the same database, for one block row written."""
+    body = {"region": "江阴市", "indicator": "life_expectancy", "year": 2023, "value": 83.1,
+            "source": "测试"}
+    other_db = second_database(web_db)
+    try:
+        with client_for(make_app(web_db, anonymous_per_minute=5)) as first, \
+                client_for(make_app(other_db, anonymous_per_minute=5)) as second:
+            codes = [first.post("/api/v1/observations", json=body).status_code
+                     for _ in range(8)]
+            assert codes == [401] * 5 + [429] * 3
+            refused = second.post("/api/v1/observations", json=body)
+            assert refused.status_code == 429
+            assert 0 < int(refused.headers["Retry-After"]) <= 61
+            assert "未登录的请求过多" in refused.json()["detail"]
+            with web_db.session() as session:
+                rows = session.scalars(select(LoginThrottle).where(
+                    LoginThrottle.address.like("anonymous:%"))).all()
+            assert len(rows) == 1
+    finally:
+        other_db.close()
 
 
 def test_refusal_log_writes_once_per_interval():

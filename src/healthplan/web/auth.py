@@ -231,6 +231,8 @@ class RefusalLog:
 
     KINDS = 50
 
+    RECENT = 10_000  # addresses counted in the current minute, at most
+
     def __init__(self, seconds: float, clock=time.monotonic):
         self.seconds, self.clock = seconds, clock
         self.lock = threading.Lock()
@@ -238,16 +240,27 @@ class RefusalLog:
         self.addresses: Counter = Counter()
         self.written_at: float | None = None
         self.since: datetime | None = None
+        self.minute: int | None = None
+        self.this_minute: Counter = Counter()  # refusals per address in the current minute
 
-    def note(self, bind, what: str, address: str) -> None:
+    def note(self, bind, what: str, address: str) -> int:
+        """Count one refusal; return how many this address had in this process in the
+        current minute (the caller blocks the address past its limit)."""
         with self.lock:
             _bounded_add(self.what, what[:200], self.KINDS)
             _bounded_add(self.addresses, address, self.KINDS)
             self.since = self.since or now()
             due = self.written_at is None or self.clock() - self.written_at >= self.seconds
             taken = self._take() if due else None
+            minute = int(self.clock() // 60)
+            if minute != self.minute or (address not in self.this_minute
+                                         and len(self.this_minute) >= self.RECENT):
+                self.minute, self.this_minute = minute, Counter()
+            self.this_minute[address] += 1
+            count = self.this_minute[address]
         if taken is not None:
             self._write(bind, taken)
+        return count
 
     def flush(self, bind) -> None:
         with self.lock:
@@ -281,13 +294,64 @@ def _bounded_add(counter: Counter, key: str, cap: int) -> None:
         counter["（其他）"] += 1
 
 
+ANONYMOUS_BLOCK_SECONDS = 60
+
+
 def refuse_anonymous(request: Request, what: str) -> HTTPException:
     """Count a refused request without a login (``RefusalLog``) and return the 401 to
-    raise."""
+    raise — or a 429 while the client's address is blocked for sending too many.
+
+    The block is shared by every worker and server: the process that sees an address
+    pass ``anonymous_per_minute`` writes one row (``login_throttle``, key
+    ``anonymous:ADDRESS``) and every process reads it before answering; a flood thus
+    costs one write per address and minute, not one per request."""
     from healthplan.web.security import client_address
 
+    settings, engine = request.app.state.settings, request.app.state.db.engine
+    address = client_address(request.scope, settings)
     log = getattr(request.app.state, "refusals", None)
-    if log is not None:
-        log.note(request.app.state.db.engine, what, client_address(request.scope,
-                                                                    request.app.state.settings))
+    count = log.note(engine, what, address) if log is not None else 0
+    wait = anonymous_block(request.app.state.read_engine, address)
+    if wait is None and count > settings.anonymous_per_minute:
+        block_anonymous(engine, address)
+        wait = ANONYMOUS_BLOCK_SECONDS
+    if wait is not None:
+        return HTTPException(429, f"未登录的请求过多，请 {wait} 秒后再试",
+                             headers={"Retry-After": str(wait)})
     return HTTPException(401, "未登录或令牌无效", headers={"WWW-Authenticate": "Bearer"})
+
+
+def _block_key(address: str) -> str:
+    return f"anonymous:{address}"[:64]
+
+
+def anonymous_block(bind, address: str) -> int | None:
+    """Seconds left of the address's block, None when it is not blocked."""
+    from healthplan.store.models import LoginThrottle
+    from healthplan.store.users import aware
+
+    with Session(bind) as session:
+        start = session.scalar(select(LoginThrottle.window_start)
+                               .where(LoginThrottle.address == _block_key(address)))
+    if start is None:
+        return None
+    left = (aware(start) - now()).total_seconds() + ANONYMOUS_BLOCK_SECONDS
+    return int(left) + 1 if left > 0 else None
+
+
+def block_anonymous(bind, address: str) -> None:
+    """Block the address from now on (the row's window_start is the block's start)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from healthplan.store.models import LoginThrottle
+
+    try:
+        with Session(bind) as session, session.begin():
+            row = session.get(LoginThrottle, _block_key(address), with_for_update=True)
+            if row is None:
+                session.add(LoginThrottle(address=_block_key(address), failures=1,
+                                          window_start=now()))
+            else:
+                row.failures, row.window_start = row.failures + 1, now()
+    except IntegrityError:
+        pass  # another process blocked the address at the same moment: blocked all the same

@@ -60,6 +60,7 @@ COMMON_DESCRIPTIONS = {
     404: "所指的对象不存在",
     413: "请求体超过上传上限",
     422: "输入有误（errors 逐项列出）",
+    429: "未登录的请求过多（同一地址），稍后再试（Retry-After）",
     500: "服务器内部错误（详情记入服务器日志）",
 }
 
@@ -121,7 +122,7 @@ def common_answers(route: APIRoute, method: str) -> set[int]:
     if reader in calls or writer in calls:
         answers.add(401)
     if writer in calls:
-        answers.add(403)
+        answers.update((403, 429))
     if route.dependant.path_params or any(param.name in NAMING_PARAMETERS
                                           for param in route.dependant.query_params):
         answers.add(404)

@@ -55,6 +55,10 @@ class Settings:
     # Refusals of requests without a login are counted in memory and written to the
     # audit log as one entry per this many seconds per process.
     refusal_log_seconds: int = 60
+    # Writes without a login from one client address: past this many refusals in a minute
+    # in one process, the address is blocked (429) for a minute on every worker and
+    # server: the block is one row in the database, written once, read by all.
+    anonymous_per_minute: int = 120
 
 
 def _int(name: str, default: int) -> int:
@@ -71,4 +75,6 @@ def settings_from_environment() -> Settings:
         trusted_proxies=tuple(p.strip() for p in proxies.split(",") if p.strip()),
         account_lock_after=_int("HEALTHPLAN_LOCK_AFTER", Settings.account_lock_after),
         account_lock_seconds=_int("HEALTHPLAN_LOCK_SECONDS", Settings.account_lock_seconds),
+        anonymous_per_minute=_int("HEALTHPLAN_ANONYMOUS_PER_MINUTE",
+                                  Settings.anonymous_per_minute),
     )
