@@ -16,6 +16,11 @@ from dataclasses import dataclass, field
 
 from healthplan.textutil import join_wrapped
 
+# Below this OCR confidence a value is doubtful and its row is flagged for a look: the
+# recogniser scores clean print at ~0.95 and above. One threshold for the OCR reader (which
+# scores what it repaired) and the table extractor (which flags the rows).
+LOW_CONFIDENCE = 0.9
+
 
 @dataclass(frozen=True)
 class Line:

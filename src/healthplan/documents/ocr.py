@@ -28,13 +28,11 @@ import re
 from dataclasses import dataclass
 
 from healthplan.documents.limits import MAX_IMAGE_PIXELS, check_pages
-from healthplan.documents.model import Document, DocumentError, fold_cell_text
+from healthplan.documents.model import LOW_CONFIDENCE, Document, DocumentError, fold_cell_text
 from healthplan.textutil import join_wrapped
 
 DPI = 200  # a scan's text is ~25 px high at 200 dpi: enough for PP-OCR, twice as fast as 300
 POINT = 72.0  # PDF points per inch
-# Below this score a value is doubtful (the recogniser's score is ~1.0 on clean print).
-LOW_CONFIDENCE = 0.9
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from healthplan.documents.model import Document, Line
+from healthplan.documents.model import LOW_CONFIDENCE, Document, Line
 from healthplan.extract.model import IndicatorRow, IndicatorTable, Period
 from healthplan.textutil import fold_whitespace, join_wrapped
 
@@ -649,10 +649,6 @@ def extract_indicator_tables(
             _mark_provenance(row, document)
     return sorted(tables, key=lambda t: t.line_start)
 
-
-# Below this OCR confidence a row is not trusted without a look (PP-OCR scores clean print
-# at 0.95 and above; smudged or low-resolution cells fall under 0.8).
-LOW_CONFIDENCE = 0.8
 
 
 def _mark_provenance(row: IndicatorRow, document: Document) -> None:
