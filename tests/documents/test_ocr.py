@@ -127,7 +127,7 @@ def test_ctrl_c_during_ocr_stores_nothing(scans, tmp_path):
         pass
     os.close(master)
     text = rest.decode(errors="replace")
-    assert process.returncode == 130
+    assert process.returncode == 130, text + (process.stdout.read() if process.stdout else "")
     assert "已中断" in text and "未保存任何内容" in text and "Traceback" not in text
     assert not db.exists()  # the database is opened only after the plan is read
 
