@@ -106,7 +106,18 @@ def test_ctrl_c_during_ocr_stores_nothing(scans, tmp_path):
     import os
     import pty
 
-    _, scan = scans["004_7a07bb993ed4c55d.txt"]
+    import pypdfium2 as pdfium
+
+    _, page = scans["004_7a07bb993ed4c55d.txt"]
+    # A scan of several pages, so that the interrupt lands while pages are still being
+    # read (a one-page scan may be done before the signal arrives).
+    source, scan = pdfium.PdfDocument(str(page)), tmp_path / "long.scan.pdf"
+    long = pdfium.PdfDocument.new()
+    for _ in range(6):
+        long.import_pages(source)
+    long.save(str(scan))
+    long.close()
+    source.close()
     db = tmp_path / "plans.sqlite"
     master, slave = pty.openpty()
     process = subprocess.Popen([sys.executable, "-m", "healthplan", "--db", str(db), "load", str(scan)],
