@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import csv
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from plan_builder import build_docx, build_html, build_pdfs, soffice
+from run_once import shared_folder
 from shared_paths import NO_SHARED, REPO, SHARED
 
 
@@ -39,6 +42,39 @@ def gold_rows(gold_dir) -> list[dict]:
 def gold_projects(gold_dir) -> list[dict]:
     with open(gold_dir / "projects.csv", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+# --------------------------------------------------------------------------- renderings
+# The five samples as .docx, .html and .pdf (tests/plan_builder.py), made once per run.
+
+@dataclass
+class Rendered:
+    seeds: list[Path]
+    docx: dict[str, Path]
+    html: dict[str, Path]
+    pdf: dict[str, Path]  # empty without LibreOffice
+
+
+def _render(seeds: list[Path], gold_rows: list[dict], folder: Path) -> dict:
+    docx = {s.name: str(build_docx(s, gold_rows, folder / f"{s.stem}.docx")) for s in seeds}
+    html = {s.name: str(build_html(s, gold_rows, folder / f"{s.stem}.html")) for s in seeds}
+    pdf: dict[str, str] = {}
+    if soffice() is not None:
+        # One LibreOffice run for the five (its start-up is most of the cost).
+        pdfs = build_pdfs([Path(docx[s.name]) for s in seeds], folder)
+        pdf = {s.name: str(p) for s, p in zip(seeds, pdfs, strict=True)}
+    return {"docx": docx, "html": html, "pdf": pdf}
+
+
+@pytest.fixture(scope="session")
+def rendered(seeds_dir, gold_rows, tmp_path_factory) -> Rendered:
+    """The five samples as .docx, .html and .pdf, rendered once per test run (shared by
+    the xdist workers: the LibreOffice render is the costly part)."""
+    seeds = sorted(seeds_dir.glob("*.txt"))
+    made = shared_folder(tmp_path_factory, "rendered",
+                         lambda folder: _render(seeds, gold_rows, folder))
+    paths = {kind: {name: Path(p) for name, p in files.items()} for kind, files in made.items()}
+    return Rendered(seeds, paths["docx"], paths["html"], paths["pdf"])
 
 
 # --------------------------------------------------------------------------- the checkout
@@ -101,7 +137,9 @@ def _checkout_untouched():
 
 
 def pytest_sessionfinish(session, exitstatus):
-    if not _TRACKED or os.environ.get("HEALTHPLAN_DOCS_IMAGES"):
+    # Under pytest-xdist the controller checks once, after every worker has finished.
+    if not _TRACKED or os.environ.get("HEALTHPLAN_DOCS_IMAGES") or os.environ.get(
+            "PYTEST_XDIST_WORKER"):
         return
     left = sorted(_untracked_files() - _UNTRACKED_AT_START)
     if left:

@@ -13,7 +13,7 @@ import pytest
 
 from healthplan.documents import read_document
 from healthplan.extract import extract_plan
-from plan_builder import build_docx, build_html, build_pdfs, soffice
+from plan_builder import soffice
 
 FIELDS = ["category", "seq", "name", "unit", "baseline_year", "baseline", "target_year",
           "target", "attribute"]
@@ -37,12 +37,6 @@ def from_text(seeds):
     return {seed.name: extract_plan(read_document(seed)) for seed in seeds}
 
 
-@pytest.fixture(scope="module")
-def docx_files(seeds, gold_rows, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("docx")
-    return {seed.name: build_docx(seed, gold_rows, folder / f"{seed.stem}.docx") for seed in seeds}
-
-
 def assert_same_plan(plan, reference, document):
     assert table_rows(plan) == table_rows(reference)
     for table in plan.indicator_tables:
@@ -58,23 +52,22 @@ def assert_same_plan(plan, reference, document):
     assert plan.document.period == reference.document.period
 
 
-def test_docx_gives_the_same_rows(seeds, from_text, docx_files):
+def test_docx_gives_the_same_rows(seeds, from_text, rendered):
     for seed in seeds:
-        document = read_document(docx_files[seed.name])
+        document = read_document(rendered.docx[seed.name])
         assert_same_plan(extract_plan(document), from_text[seed.name], document)
 
 
-def test_html_gives_the_same_rows(seeds, from_text, gold_rows, tmp_path):
+def test_html_gives_the_same_rows(seeds, from_text, rendered):
     for seed in seeds:
-        document = read_document(build_html(seed, gold_rows, tmp_path / f"{seed.stem}.html"))
+        document = read_document(rendered.html[seed.name])
         assert_same_plan(extract_plan(document), from_text[seed.name], document)
 
 
 @pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
-def test_pdf_made_from_the_docx_gives_the_same_rows(seeds, from_text, docx_files, tmp_path):
-    pdfs = build_pdfs([docx_files[seed.name] for seed in seeds], tmp_path)
-    for seed, pdf in zip(seeds, pdfs, strict=True):
-        document = read_document(pdf)
+def test_pdf_made_from_the_docx_gives_the_same_rows(seeds, from_text, rendered):
+    for seed in seeds:
+        document = read_document(rendered.pdf[seed.name])
         plan = extract_plan(document)
         assert_same_plan(plan, from_text[seed.name], document)
         assert all(table.page for table in plan.indicator_tables)  # page provenance
