@@ -56,6 +56,14 @@ class SimulatedResult:
     final_plans: list[Plan] = field(default_factory=list)  # figures to the period's end
     midterm_plans: list[Plan] = field(default_factory=list)  # figures to mid-period
 
+    @property
+    def final_year(self) -> int:
+        return max(plan.period_end for plan in self.final_plans)
+
+    @property
+    def midterm_year(self) -> int:
+        return max(plan.period_start - 1 + MIDTERM_YEARS for plan in self.midterm_plans)
+
 
 def refuse_mixing(db: Database, *, simulated: bool) -> None:
     """MixedDatabase when building the ``simulated`` (or the real) demo in ``db`` would
