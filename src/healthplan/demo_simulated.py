@@ -38,7 +38,6 @@ from healthplan.store.marks import mark_simulated, simulated_notice
 from healthplan.store.models import Plan
 from healthplan.store.observations import NewObservation, current_series, record
 from healthplan.store.plans import StoredPlan
-from healthplan.store.regions import nation
 from healthplan.store.users import audit
 from healthplan.targets import Rule, parse_value
 
@@ -120,22 +119,16 @@ def plan_series(session: Session, plan: Plan, *, final: bool, seed: int = SEED) 
     last = plan.period_end if final else plan.period_start - 1 + MIDTERM_YEARS
     base_year = plan.period_start - 1
     ids = {t.indicator_id for t in plan.targets if t.indicator_id}
-    country = nation(session)
-    known = current_series(session, [plan.region_id, country.id], ids)
+    known = current_series(session, [plan.region_id], ids)
     items, seen, dealt = [], set(), 0
     for target in sorted(plan.targets, key=lambda t: t.position):
         if not target.indicator_id or target.indicator_id in seen or target.unit_note:
             continue
         baseline = parse_value(target.baseline_text) if target.baseline_text else None
         # Without a printed baseline the series starts from the region's base-year
-        # figure (an actual of the previous plan), else the nation's.
-        start = baseline
-        for region_id in (plan.region_id, country.id):
-            obs = known.get((region_id, target.indicator_id), {}).get(base_year)
-            if start is None and obs is not None:
-                start = obs.value
-        if start is None:
-            continue
+        # figure (an actual of the previous plan), else a little short of the target.
+        actual = known.get((plan.region_id, target.indicator_id), {}).get(base_year)
+        start = baseline if baseline is not None else actual.value if actual else None
         seen.add(target.indicator_id)
         indicator = catalog.get(target.indicator_id)
         spec = SeriesSpec(

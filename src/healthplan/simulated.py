@@ -44,6 +44,8 @@ FINAL_SCENARIOS = ("ahead", "achieved", "not_achieved", "achieved", "no_data", "
 MIDTERM_SCENARIOS = ("on_track", "at_risk", "off_track", "ahead", "no_data", "on_track",
                      "at_risk", "off_track")
 ATTEMPTS = 40
+START_SHORT = 0.04  # without a baseline or actual, start this share of the target short
+OVERSHOOT = 0.03  # the path goes at most this share of the target beyond it
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,8 @@ class SeriesSpec:
     key: str  # what seeds the draw: region code and indicator id
     rule: Rule
     baseline: float | None  # as the evaluation reads it from the plan
-    start: float  # where the series starts: the baseline, else a base-year figure
+    start: float | None  # where the series starts: the baseline, else a base-year actual;
+    # None: a little short of the target (START_SHORT of it)
     base_year: int
     target_year: int
     direction: str  # higher / lower / range
@@ -84,7 +87,12 @@ def simulate_series(spec: SeriesSpec, scenario: str, last_year: int,
     if threshold is None:
         return {}
     start = spec.start
+    if start is None:
+        sign = {"higher": 1, "lower": -1}.get(spec.direction) or 1
+        start = threshold - sign * START_SHORT * abs(threshold)
     sign = {"higher": 1, "lower": -1}.get(spec.direction) or (1 if threshold >= start else -1)
+    # however good the scenario, not beyond the target by more than OVERSHOOT of it
+    ceiling = threshold + sign * max(OVERSHOOT * abs(threshold), 10 ** -spec.decimals)
     distance = threshold - start
     scale = max(abs(distance), abs(start) * 0.04, 10 ** -spec.decimals * 5)
     if _goodness(start, threshold, spec.direction) >= 0:
@@ -101,7 +109,10 @@ def simulate_series(spec: SeriesSpec, scenario: str, last_year: int,
         for year in range(spec.base_year + 1, last_year + 1):
             t = min((year - spec.base_year) / span, 1.0) ** curve
             noise = rng.gauss(0.0, 0.03) * scale
-            values[year] = _plausible(start + distance * reach * t + noise, spec)
+            level = start + distance * reach * t
+            if sign * (level - ceiling) > 0 and sign * (start - ceiling) <= 0:
+                level = ceiling
+            values[year] = _plausible(level + noise, spec)
         try:
             got = evaluate_series(spec.rule, baseline=spec.baseline, base_year=spec.base_year,
                                   target_year=spec.target_year, observations=values,
