@@ -1,5 +1,5 @@
 """The generator of simulated training series and the pasteable commands of the demo
-(no database: the simulated database itself is tested in tests/web/test_simulated.py)."""
+(no database: the simulated database itself is tested in tests/web/test_e2e_simulated.py)."""
 
 from __future__ import annotations
 
