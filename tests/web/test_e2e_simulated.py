@@ -229,3 +229,10 @@ def test_the_two_demos_never_mix(simulated, sqlite_web_db):
         refuse_mixing(simulated[0], simulated=False)
     with pytest.raises(MixedDatabase, match="不是模拟数据库"):
         refuse_mixing(sqlite_web_db, simulated=True)
+
+
+def test_the_real_demo_command_refuses_the_simulated_database(simulated):
+    from cli_helpers import assert_bad_input, run_cli
+
+    result = run_cli("--db", simulated[0].url, "demo")
+    assert_bad_input(result, "模拟数据库", "真实示例数据不能载入")
