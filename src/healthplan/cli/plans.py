@@ -256,27 +256,48 @@ DEMO_WIDTH = 100  # the demo's printout fits a terminal this wide
 
 
 @app.command()
-def demo() -> None:
+def demo(
+    simulated: bool = typer.Option(
+        False, "--simulated",
+        help="另建模拟数据库（仅供演示培训）：各地区“十四五”规划 2021—2025 年的监测值由程序按基期值和目标值"
+             "生成，来源均注明“模拟数据（非真实，仅供演示培训）”，网页和报告处处标明；与示例数据库分开存放"),
+) -> None:
     """用内置的全国规划节选、五个示例规划和已发布的全国数据建立示例数据库，先打印全国规划的终期评价，再逐个规划打印评价表。"""
     from rich.console import Console
     from rich.progress import Progress
 
+    from healthplan.cli.pasteable import pasteable
     from healthplan.demo import build_demo, create_demo_accounts, national_summary
+    from healthplan.demo_simulated import MixedDatabase, build_simulated_demo, refuse_mixing
+    from healthplan.simulated import SIMULATED_SOURCE
     from healthplan.store.database import ENV_URL, default_sqlite_path
     from healthplan.store.evaluation import evaluate_stored_plan
     from healthplan.store.plans import PlanLoadError
 
     url = options.db
-    if url is None and not os.environ.get(ENV_URL):
-        # A database of its own, rebuilt each time, so the demo never mixes with real data.
-        path = default_sqlite_path().with_name("demo.sqlite3")
+    # Databases of their own, rebuilt each time, so the demo never mixes with real data
+    # and the simulated demo never with either (never the default, even when
+    # HEALTHPLAN_DATABASE_URL names one: only an explicit --db).
+    if url is None and (simulated or not os.environ.get(ENV_URL)):
+        name = "demo-simulated.sqlite3" if simulated else "demo.sqlite3"
+        path = default_sqlite_path().with_name(name)
+        path.parent.mkdir(parents=True, exist_ok=True)  # a fresh machine has no data folder
         for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             stale.unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     db = open_db(url, quiet=True)
+    try:
+        refuse_mixing(db, simulated=simulated)
+    except MixedDatabase as exc:
+        raise bad_input(str(exc)) from None
     out = console(DEMO_WIDTH)
-    out.print(f"示例数据库：{db.describe()}", highlight=False)
-    steps = 9  # the national plan, five documents, the national figures, evaluation, accounts
+    if simulated:
+        out.print(f"【{SIMULATED_SOURCE}】本库各地区“十四五”规划2021—2025年的监测值由程序生成，"
+                  "不是统计数据，不得引用；网页每页、每份报告的封面和页脚都标明。", highlight=False)
+    out.print(f"{'模拟' if simulated else '示例'}数据库：{db.describe()}", highlight=False)
+    # the national plan, five documents, the national figures, (simulated series,)
+    # evaluation, accounts
+    steps = 10 if simulated else 9
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("建立示例数据库", total=steps)
 
@@ -284,7 +305,11 @@ def demo() -> None:
             progress.update(task, description=description, advance=1)
 
         try:
-            result = build_demo(db, step=step)  # the system's own load, not the login user's
+            if simulated:
+                made = build_simulated_demo(db, step=step)
+                result = made.demo
+            else:  # the system's own load, not the login user's
+                result = build_demo(db, step=step)
         except PlanLoadError as exc:  # a --db that holds other plans of the sample regions
             raise bad_input(f"示例数据未能载入：{exc}") from None
         step("评价")
@@ -308,18 +333,32 @@ def demo() -> None:
     out.print(final_legend() + "\n", highlight=False)
     for evaluation in evaluations:
         print_evaluation(out, evaluation, explanations=False)
-    out.print("说明：示例库只含规划文件所列的基期值、完成值和已发布的全国数据，均注明来源；"
-              "各地区 2021 年以后的监测值需要导入（healthplan observe import），因此“十四五”指标暂为“无数据”。",
-              highlight=False)
-    db_option = f"--db {url} " if url else ""
-    out.print("查看全国规划的终期评价逐项说明：", highlight=False)
-    out.print(f"  healthplan {db_option}evaluate --plan {national.id} --year {national.period_end}",
-              highlight=False, soft_wrap=True)
+    if simulated:
+        def names(plans) -> str:
+            return "、".join(plan.region.name for plan in plans)
+
+        out.print(f"说明：本库是模拟库。{names(made.final_plans)}的模拟数据到{made.final_year}年（终期评估的情形），"
+                  f"{names(made.midterm_plans)}的到{made.midterm_year}年（中期评估的情形，有进度正常、存在风险、"
+                  f"进度滞后和趋势外推）；共生成{made.added}条，来源均为“{SIMULATED_SOURCE}”。"
+                  "全国数据和规划文件所列数值是真实的，均注明来源。", highlight=False)
+    else:
+        out.print("说明：示例库只含规划文件所列的基期值、完成值和已发布的全国数据，均注明来源；"
+                  "各地区 2021 年以后的监测值需要导入（healthplan observe import），因此“十四五”指标暂为“无数据”。"
+                  "要看各种评价结论的样子，可另建模拟库：healthplan demo --simulated（数据为模拟，仅供演示培训）。",
+                  highlight=False)
+    db_words = ["--db", url] if url else []
+
+    def command(*args: str) -> None:
+        for line in pasteable([*db_words, *args], columns=DEMO_WIDTH):
+            out.print(line, highlight=False, soft_wrap=True, markup=False)
+
+    out.print("以下命令可直接粘贴运行。查看全国规划的终期评价逐项说明：", highlight=False)
+    command("evaluate", "--plan", str(national.id), "--year", str(national.period_end))
     out.print("生成填报模板：", highlight=False)
-    out.print(f"  healthplan {db_option}template --plan {order[-1].plan.id}",
-              highlight=False, soft_wrap=True)
+    command("template", "--plan", str(order[-1].plan.id))
     if accounts:
-        out.print(f"\n网页版：healthplan {db_option}serve", highlight=False, soft_wrap=True)
+        out.print("\n网页版：", highlight=False)
+        command("serve")
         out.print("可用以下示例账户登录（密码每次重建示例库时随机生成，只显示这一次），浏览器打开"
                   "\n  http://127.0.0.1:8000/", highlight=False)
         for account in accounts:

@@ -30,7 +30,13 @@ from sqlalchemy.orm import Session
 
 from healthplan import catalog
 from healthplan.evaluate import VERDICT_CN
-from healthplan.reports.content import VERDICT_ORDER, VERDICT_TEXT, ReportError, format_number
+from healthplan.reports.content import (
+    VERDICT_ORDER,
+    VERDICT_TEXT,
+    ReportError,
+    format_number,
+    notice_text,
+)
 from healthplan.reports.output import write_atomically
 from healthplan.targets import Rule
 from healthplan.workbooks import neutralise
@@ -172,6 +178,7 @@ class Comparison:
     rows: list[ComparisonRow]
     year: int | None  # as asked; None: each plan at its newest data year
     generated_on: date
+    notice: str | None = None  # the simulated database's words (Report.notice)
 
     @property
     def title(self) -> str:
@@ -296,7 +303,9 @@ def build_comparison(session: Session, plan_ids, year: int | None = None, *,
     for row in rows:
         if row.shared and row.direction != "range":
             _mark_most_ambitious(row)
-    return Comparison(compared, rows, year, today or date.today())
+    from healthplan.reports.content import database_notice
+
+    return Comparison(compared, rows, year, today or date.today(), database_notice(session))
 
 
 def _labels(plans) -> list[str]:
@@ -465,7 +474,7 @@ def render_comparison_html(comparison: Comparison) -> str:
     from healthplan.reports.html import _ENVIRONMENT
 
     return _ENVIRONMENT.get_template("comparison.html").render(
-        c=comparison, num=format_number, signed=signed, amount=amount, percent=percent,
+        c=comparison, num=format_number, notice_text=notice_text, signed=signed, amount=amount, percent=percent,
         baseline_text=baseline_text, latest_text=latest_text, target_text=target_text,
         plan_heading=plan_heading, unit=_unit, definition=AMBITION_DEFINITION,
         example=AMBITION_EXAMPLE, notes=AMBITION_NOTES,
@@ -498,6 +507,10 @@ def build_comparison_workbook(comparison: Comparison):
     _compare_sheet(workbook.active, comparison)
     _excluded_sheet(workbook.create_sheet(EXCLUDED), comparison)
     _notes_sheet(workbook.create_sheet(NOTES), comparison)
+    if comparison.notice:
+        from healthplan.reports.excel import mark_simulated
+
+        mark_simulated(workbook, comparison.notice)
     return neutralise(workbook)
 
 
@@ -514,7 +527,9 @@ def _compare_sheet(sheet, comparison: Comparison) -> None:
     for _ in comparison.plans:
         columns += PLAN_COLUMNS
     width = len(columns)
-    excel._banner(sheet, 1, f"{comparison.title}：{comparison.subtitle}", width, size=14, bold=True)
+    notice = f"【{comparison.notice}】" if comparison.notice else ""
+    excel._banner(sheet, 1, f"{notice}{comparison.title}：{comparison.subtitle}", width, size=14,
+                  bold=True)
     excel._banner(sheet, 2, comparison.summary()[0] + "改善幅度按指标方向取号，正数表示规划要求改善"
                             "（定义见“说明”表）。", width)
     groups, header = 3, 4
@@ -666,8 +681,12 @@ def build_comparison_document(comparison: Comparison):
     from healthplan.reports import docx as w
 
     document = Document()
-    w._page_setup(document)
+    w._page_setup(document, comparison.notice)
     w._styles(document)
+    if comparison.notice:
+        warning = w._para(document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+        w._run(warning, notice_text(comparison.notice), w.HEADING_FONT, Pt(14),
+               colour=w.PLACEHOLDER_COLOUR)
 
     title = w._para(document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     w._run(title, comparison.title, w.TITLE_FONT, w.SIZE_TITLE)

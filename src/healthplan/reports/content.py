@@ -154,6 +154,9 @@ class Report:
     commitments: list[CommitmentItem]
     children: list[dict] = field(default_factory=list)
     placeholders: list[Placeholder] = field(default_factory=list)  # the narrative to write
+    # The simulated database's words (store.marks), on the title page and in the footer
+    # of every format; None for a database of real data.
+    notice: str | None = None
 
     @property
     def kind_cn(self) -> str:
@@ -285,7 +288,20 @@ def build_report(session: Session, plan_id: int, kind: str, year: int | None = N
         placeholders=[Placeholder("总体进展评价与主要成效"),
                       Placeholder("未达预期指标的原因分析"),
                       Placeholder("下一步工作措施与建议")],
+        notice=database_notice(session),
     )
+
+
+def database_notice(session: Session) -> str | None:
+    """The words a report from the simulated training database carries (else None)."""
+    from healthplan.store.marks import simulated_notice
+
+    return simulated_notice(session)
+
+
+def notice_text(notice: str) -> str:
+    """The title-page line of a report from the simulated database."""
+    return f"{notice}：本报告所用各地区监测值由程序生成，不是统计数据，不得引用、印发或上报。"
 
 
 def _points(session: Session, region_id: int, indicator_id: str | None, year: int) -> list[Point]:

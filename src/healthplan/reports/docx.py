@@ -32,6 +32,7 @@ from healthplan.reports.content import (
     cn_number,
     data_sentence,
     format_number,
+    notice_text,
 )
 from healthplan.reports.output import write_atomically
 
@@ -58,7 +59,7 @@ def build_document(report: Report, *, charts: bool = True):
     picture_runs: list = []
     try:
         document = Document()
-        _page_setup(document)
+        _page_setup(document, report.notice)
         _styles(document)
         _title_page(document, report)
         chapters = [
@@ -85,7 +86,7 @@ def build_document(report: Report, *, charts: bool = True):
 # --------------------------------------------------------------------------- page and styles
 
 
-def _page_setup(document) -> None:
+def _page_setup(document, notice: str | None = None) -> None:
     section = document.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(21), Cm(29.7)
@@ -96,6 +97,9 @@ def _page_setup(document) -> None:
     _run(footer, "— ", "宋体", Pt(14))
     _page_field(footer)
     _run(footer, " —", "宋体", Pt(14))
+    if notice:  # the simulated database: on every page
+        _run(footer.insert_paragraph_before(), notice, "黑体", Pt(10.5), colour=PLACEHOLDER_COLOUR)
+        section.footer.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
 def _page_field(paragraph) -> None:
@@ -186,7 +190,10 @@ def _subheading(document, text: str) -> None:
 
 
 def _title_page(document, report: Report) -> None:
-    for _ in range(4):
+    if report.notice:  # the simulated database: said before anything else
+        warning = _para(document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
+        _run(warning, notice_text(report.notice), HEADING_FONT, Pt(14), colour=PLACEHOLDER_COLOUR)
+    for _ in range(2 if report.notice else 4):  # the notice takes two lines
         _para(document, indent=False)
     title = _para(document, indent=False, align=WD_ALIGN_PARAGRAPH.CENTER)
     _run(title, report.report_title, TITLE_FONT, SIZE_TITLE)

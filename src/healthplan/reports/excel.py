@@ -95,7 +95,19 @@ def build_workbook(report: Report):
     _tracked_sheet(workbook.create_sheet(TRACKED), report)
     _sources_sheet(workbook.create_sheet(SOURCES), report)
     _notes_sheet(workbook.create_sheet(NOTES), report)
+    if report.notice:  # the simulated database: in the footer of every printed page
+        mark_simulated(workbook, report.notice)
     return neutralise(workbook)
+
+
+def mark_simulated(workbook, notice: str) -> None:
+    """The simulated database's words in the workbook's description and in the left
+    footer of every sheet (the title rows carry them too)."""
+    workbook.properties.description = notice
+    for sheet in workbook.worksheets:
+        sheet.oddFooter.left.text = notice
+        sheet.oddFooter.left.size = 9
+        sheet.oddFooter.left.color = "C00000"
 
 
 # --------------------------------------------------------------------------- sheets
@@ -104,7 +116,8 @@ def build_workbook(report: Report):
 def _evaluation_sheet(sheet, report: Report) -> None:
     sheet.title = EVALUATION
     width = len(EVALUATION_COLUMNS)
-    _banner(sheet, 1, report.report_title, width, size=14, bold=True)
+    title = f"【{report.notice}】{report.report_title}" if report.notice else report.report_title
+    _banner(sheet, 1, title, width, size=14, bold=True)
     _banner(sheet, 2, f"{report.region}　规划期 {report.period[0]}—{report.period[1]} 年　"
                       f"评价年份：{report.year}年　{report.summary_sentence()}", width)
     header = 3

@@ -14,6 +14,7 @@ from healthplan.reports.content import (
     cn_number,
     data_sentence,
     format_number,
+    notice_text,
 )
 from healthplan.reports.output import write_atomically
 
@@ -36,7 +37,7 @@ def render_report_html(report: Report, *, charts: bool = True) -> str:
         return svg[svg.index("<svg"):]  # inline: drop the XML prologue and doctype
 
     return _ENVIRONMENT.get_template("report.html").render(
-        report=report, charts=charts, chart=chart, num=format_number, cn_number=cn_number,
+        report=report, charts=charts, chart=chart, notice_text=notice_text, num=format_number, cn_number=cn_number,
         data_sentence=data_sentence, placeholder=lambda text: str(Placeholder(text)),
         verdict_name=lambda v: VERDICT_TEXT[v].split("：")[0],
         verdict_meaning=lambda v: VERDICT_TEXT[v].split("：", 1)[-1],

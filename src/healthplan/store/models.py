@@ -349,3 +349,13 @@ class AuditEntry(Base):
     object_id: Mapped[int | None] = mapped_column(Integer)
     summary: Mapped[str] = mapped_column(Text)
     detail: Mapped[dict | None] = mapped_column(JSON)
+
+
+class DatabaseSetting(Base):
+    """A fact about the whole database, one row per key (``store.marks``): e.g. that it
+    is the simulated training database of ``healthplan demo --simulated``."""
+
+    __tablename__ = "database_settings"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

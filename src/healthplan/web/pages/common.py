@@ -95,8 +95,19 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
     user = getattr(request.state, "page_user", None)
     html = ENVIRONMENT.get_template(template).render(
         request=request, me=user, csrf_field=CSRF_FIELD, csrf_token=csrf_token(request),
-        csp_nonce=getattr(request.state, NONCE_KEY, ""), **context)
+        csp_nonce=getattr(request.state, NONCE_KEY, ""),
+        simulated_notice=database_notice(request), **context)
     return HTMLResponse(html, status_code=status_code)
+
+
+def database_notice(request: Request) -> str | None:
+    """The simulated database's words for the banner of every page (``store.marks``;
+    one primary-key lookup, read afresh each time: the mark is state in the database)."""
+    from healthplan.store.marks import simulated_notice
+
+    engine = getattr(request.app.state, "read_engine", None) or db(request).engine
+    with engine.connect() as connection:
+        return simulated_notice(connection)
 
 
 # --------------------------------------------------------------------------- who is asking
