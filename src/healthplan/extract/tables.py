@@ -662,9 +662,32 @@ def _mark_provenance(row: IndicatorRow, document: Document) -> None:
     scores = [line.confidence for line in lines if line.confidence is not None]
     if scores:
         row.confidence = min(scores)
-        if row.confidence < LOW_CONFIDENCE:
-            reason = f"识别置信度低（{row.confidence:.2f}）"
+        reasons = [f"识别置信度低（{row.confidence:.2f}）"] if row.confidence < LOW_CONFIDENCE else []
+        reasons += misread_shapes(row)
+        for reason in reasons:
             row.doubtful = f"{row.doubtful}；{reason}" if row.doubtful else reason
+
+
+# What a cell read by OCR should look like; a cell that does not is a misreading to check
+# whatever the recogniser's confidence (a unit read as a digit, "≤9.6" read as "9.6>").
+_UNIT_SHAPE = re.compile(r"^[\d\s.,．，、]+$")
+_COMPARATOR_LAST = re.compile(r"\d\s*[<>≤≥＜＞]\s*$")
+_DIGIT_LETTER = re.compile(r"\d[oOlI]|[oOlI]\d")
+
+
+def misread_shapes(row: IndicatorRow) -> list[str]:
+    """Reasons to doubt an OCR row from the shape of its cells (empty when they look right)."""
+    found = []
+    if row.unit and _UNIT_SHAPE.match(row.unit):
+        found.append(f"单位“{row.unit}”是数字，不像计量单位")
+    for label, value in (("基期值", row.baseline), ("目标值", row.target)):
+        if _COMPARATOR_LAST.search(value or ""):
+            found.append(f"{label}“{value}”的比较符号在数字之后")
+        elif _DIGIT_LETTER.search(value or ""):
+            found.append(f"{label}“{value}”中数字与字母相邻（可能把 0/1 读成了字母）")
+    if row.attribute and row.attribute not in _ATTRIBUTE_VALUES:
+        found.append(f"属性“{row.attribute}”不是约束性或预期性")
+    return found
 
 
 def table_line_numbers(tables: list[IndicatorTable]) -> set[int]:
