@@ -194,6 +194,7 @@ def test_ocr_confidence_carried_to_the_row_and_low_ones_flagged():
     assert (good.page, good.confidence, good.doubtful) == (2, 0.97, None)
     assert bad.confidence == 0.41 < LOW_CONFIDENCE
     assert "置信度" in bad.doubtful
+    assert (good.doubtful_cells, bad.doubtful_cells) == ([], ["baseline"])
 
 
 def test_ocr_rows_whose_cells_are_misshapen_are_flagged_whatever_the_confidence():
@@ -213,6 +214,7 @@ def test_ocr_rows_whose_cells_are_misshapen_are_flagged_whatever_the_confidence(
     assert [r.doubtful is not None for r in rows] == [True, True, True, True, False]
     assert "单位“6”" in rows[0].doubtful and "比较符号" in rows[1].doubtful
     assert "字母" in rows[2].doubtful and "属性" in rows[3].doubtful
+    assert [r.doubtful_cells for r in rows] == [["unit"], ["target"], ["baseline"], ["attribute"], []]
     # The same cells from a text layer are as printed: no OCR doubt.
     text = Document(path="plan.txt", format="txt",
                     lines=[Line(n.number, n.text, page=n.page, cells=n.cells, table=n.table)

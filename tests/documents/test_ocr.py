@@ -19,7 +19,7 @@ import pytest
 from cli_helpers import assert_bad_input, run_cli
 from gold_compare import compare
 from healthplan.documents import DocumentError, read_document
-from healthplan.documents.ocr import LOW_CONFIDENCE, fix_cell, fix_text_line
+from healthplan.documents.ocr import fix_cell, fix_text_line
 from healthplan.extract import extract_plan
 from plan_builder import build_docx, build_pdfs, soffice
 from scans import page_images, pdftoppm, scan_pdf

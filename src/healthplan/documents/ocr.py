@@ -526,7 +526,16 @@ def fix_text_line(text: str) -> str:
     """A table caption's number is set off from its title by a space ("表2 无锡市…"), which
     the recogniser drops (it reads no spaces between Chinese characters); put it back so a
     scanned caption reads like the same caption in a text layer."""
-    return _CAPTION_NUMBER.sub(lambda m: m.group(1).replace(" ", "") + " ", text)
+    text = _CAPTION_NUMBER.sub(lambda m: m.group(1).replace(" ", "") + " ", text)
+    # Chinese running text sets brackets and quotes full-width; the recogniser often reads
+    # them as ASCII, or half and half ("“十四五\"", "(2021－2025年)"), which a title's
+    # pattern does not take. Pairs around Chinese text are put back full-width.
+    text = _QUOTE_PAIR.sub(lambda m: f"“{m.group(1)}”", text)
+    return _CJK_BRACKETS.sub(lambda m: f"（{m.group(1)}）", text)
+
+
+_QUOTE_PAIR = re.compile(r"[“\"]([^“”\"]*[\u4e00-\u9fff][^“”\"]*)[”\"]")
+_CJK_BRACKETS = re.compile(r"[(（]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]")
 
 
 _PER_MILLE = re.compile(r"^\s*%\s*[0oO。]\s*$|(?<=[（(])\s*%\s*[0oO。]\s*(?=[）)])")

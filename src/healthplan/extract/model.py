@@ -35,6 +35,8 @@ class IndicatorRow:
     # Paged formats: the page of the row's first line. OCR: the lowest cell confidence (0–1).
     page: int | None = None
     confidence: float | None = None
+    # OCR: the fields whose cells the doubt is about ("unit", "target", …), for the review.
+    doubtful_cells: list[str] = field(default_factory=list)
     # Filled by healthplan.mapping: the catalogue id, how the name matched, the parsed rule.
     indicator_id: str | None = None
     match: object | None = None  # healthplan.catalog.Match
