@@ -264,3 +264,66 @@ def test_a_box_is_as_doubtful_as_its_least_certain_character():
     brackets = OcrBox("婴儿死亡率 (‰)", 0.95, 0, 0, 10, 2, (0.99,) * 5 + (0.5, 0.5, 0.99, 0.5))
     assert brackets.confidence == 0.95  # brackets and spaces do not count
     assert OcrBox("%", 0.76, 0, 0, 1, 1).confidence == 0.76  # no characters known: the score
+
+
+def test_columns_of_a_table_without_ruling_lines_from_box_positions():
+    """No OCR: boxes as the recogniser gives them. The header words give the columns; a
+    name wrapped onto a second line continues its cell; a box that crosses a column
+    boundary is a guess (below the threshold); text under a gap is not the table's."""
+    from healthplan.documents.ocr import OcrBox, group_lines
+    from healthplan.documents.ocr_columns import POSITION_GUESS, aligned_tables
+
+    def box(text, x0, top, x1, score=0.99):
+        return OcrBox(text, score, x0, top, x1, top + 12)
+
+    boxes = [box("指标", 100, 100, 124), box("单位", 220, 100, 244), box("2020年", 280, 100, 316),
+             box("2025年", 340, 100, 376), box("属性", 400, 100, 424),
+             box("每千人口执业（助理）", 60, 120, 200), box("人", 226, 120, 238),
+             box("2.94", 286, 120, 310), box("≥3.9", 344, 120, 370), box("预期性", 400, 120, 436),
+             box("医师数", 60, 136, 96),
+             box("孕产妇死亡率", 60, 152, 132), box("1/10万", 220, 152, 256),
+             box("8.5 ≤10", 286, 152, 368), box("约束性", 400, 152, 436),
+             box("第二章 主要任务", 60, 230, 160)]
+    lines = group_lines(boxes)
+    (table,), used = aligned_tables(lines, id_base=0)
+    assert table.rows == [["指标", "单位", "2020年", "2025年", "属性"],
+                          ["每千人口执业（助理）医师数", "人", "2.94", "≥3.9", "预期性"],
+                          ["孕产妇死亡率", "1/10万", "8.5 ≤10", "", "约束性"]]
+    scores = table.row_confidences()
+    assert scores[1] == (0.99,) * 5
+    assert scores[2][2] == POSITION_GUESS < 0.9  # "8.5 ≤10" straddles two columns
+    assert len(used) == 4 and lines[4][0].text == "第二章 主要任务"
+
+
+@needs_tools
+def test_a_scanned_table_without_ruling_lines(tmp_path):
+    """One generated page (a small plan, labelled as generated in tests/scans.py) whose
+    table has no ruling lines: every row read into its columns."""
+    from scans import SCAN_ROWS, scanned_plan
+
+    document = read_document(scanned_plan(tmp_path / "plain.pdf", ruled=False))
+    (table,) = extract_plan(document).indicator_tables
+    assert [(r.seq, r.name, r.baseline) for r in table.rows] == [
+        (seq, name, baseline) for seq, name, _, baseline, _, _ in SCAN_ROWS]
+    assert table.rows[1].unit == "1/10万" and table.rows[1].attribute == "约束性"
+    assert all(r.page == 1 and r.confidence is not None for r in table.rows)
+
+
+def test_page_images_of_a_scan_for_the_review(tmp_path):
+    """The review's page images: grey PNGs at most WIDTH wide, only the pages asked for."""
+    from healthplan.documents.page_images import WIDTH, page_images
+    from scans import scanned_plan
+
+    pdf = scanned_plan(tmp_path / "scan.pdf")
+    (image,) = page_images("scan.pdf", pdf.read_bytes(), {1, 7})
+    assert image.page == 1 and image.width == WIDTH and image.png.startswith(b"\x89PNG")
+    assert page_images("scan.pdf", pdf.read_bytes(), {2}) == []
+    png = tmp_path / "page.png"
+    import cv2
+    import numpy as np
+
+    cv2.imwrite(str(png), np.full((300, 200), 255, np.uint8))
+    (small,) = page_images("page.png", png.read_bytes(), {1})
+    assert (small.width, small.height) == (200, 300)  # never scaled up
+    with pytest.raises(DocumentError):
+        page_images("bad.pdf", b"%PDF-1.4 garbage", {1})

@@ -12,7 +12,7 @@ text, its quadrilateral and the recogniser's score. Tables are found from their 
 lines in the image (horizontal and vertical strokes found by morphology): the lines give
 the grid, a grid position whose border with its neighbour is missing is merged with it
 (a category merged down its rows, a two-row header), and every text box goes to the cell
-that holds its centre. A cell's text is its boxes grouped into printed lines (by vertical
+that holds its centre (tables printed without ruling lines: see `ocr_columns`). A cell's text is its boxes grouped into printed lines (by vertical
 overlap) and folded as a PDF cell's wrapped lines are. Text outside tables becomes lines
 the same way. The result goes through the PDF reader's page furniture and continued-table
 logic (`healthplan.documents.pdf`), with coordinates in points as in a PDF.
@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from healthplan.documents.limits import MAX_IMAGE_PIXELS, check_pages
 from healthplan.documents.model import LOW_CONFIDENCE, Document, DocumentError, fold_cell_text
+from healthplan.documents.ocr_columns import aligned_tables
 from healthplan.textutil import join_wrapped
 
 DPI = 200  # a scan's text is ~25 px high at 200 dpi: enough for PP-OCR, twice as fast as 300
@@ -170,7 +171,13 @@ def ocr_page(image, number: int):
             table.pages = [number] * len(table.rows)
             page.items.append(table)
     rest = [box for i, box in enumerate(boxes) if i not in taken]
-    for line in group_lines(rest):
+    lines = group_lines(rest)
+    # Tables printed without ruling lines: columns from the boxes' positions.
+    aligned, used_lines = aligned_tables(lines, id_base=number * 1_000_000 + 500_000)
+    for table in aligned:
+        table.pages = [number] * len(table.rows)
+        page.items.append(table)
+    for line in (line for k, line in enumerate(lines) if k not in used_lines):
         text = fix_text_line(_line_text(line))
         top = min(b.top for b in line)
         bottom = max(b.bottom for b in line)
