@@ -92,7 +92,9 @@ def test_planner_corrects_a_flagged_cell_of_a_scanned_plan(server, demo, new_pag
     page.goto(f"{server}/plan-upload")
     scan = scanned_plan(tmp_path / "宜兴市规划扫描件.pdf")
     page.set_input_files("#file", str(scan))
-    page.click("#plan-upload-form button[type=submit]")
+    # OCR of the page takes seconds (more on a loaded machine): wait for the answer, not
+    # for the click's navigation (30 s by default).
+    page.click("#plan-upload-form button[type=submit]", no_wait_after=True)
     page.locator("#plan-review-form").wait_for(timeout=120_000)
 
     image = page.locator("#scan-page-1 img")
@@ -118,7 +120,7 @@ def test_planner_corrects_a_flagged_cell_of_a_scanned_plan(server, demo, new_pag
     unit.fill("‰")
     if page.locator("#replace").count():  # 宜兴市's plan stored by the test above
         page.check("#replace")
-    page.click("#store")
+    page.click("#store", no_wait_after=True)  # the file is read (OCR) again
     result = page.locator("#plan-upload-result")
     result.wait_for(timeout=120_000)
     assert "更正为“‰”" in result.inner_text()
