@@ -194,6 +194,32 @@ def test_ocr_confidence_carried_to_the_row_and_low_ones_flagged():
     assert (good.page, good.confidence, good.doubtful) == (2, 0.97, None)
     assert bad.confidence == 0.41 < LOW_CONFIDENCE
     assert "置信度" in bad.doubtful
+    assert (good.doubtful_cells, bad.doubtful_cells) == ([], ["baseline"])
+
+
+def test_ocr_rows_whose_cells_are_misshapen_are_flagged_whatever_the_confidence():
+    header = ("指标", "单位", "2020年", "2025年", "属性")
+    body = [("人均每日食盐摄入量", "6", "11", "≤10", "预期性"),  # "g" read as a digit
+            ("重大慢性病过早死亡率", "%", "10.48", "9.6>", "预期性"),  # "≤9.6"
+            ("孕产妇死亡率", "1/10万", "1O.5", "≤10", "约束性"),  # 0 read as the letter O
+            ("人均预期寿命", "岁", "78.3", "≥79", "预期牲"),
+            ("婴儿死亡率", "‰", "3.2", "≤5", "预期性")]
+    lines = [Line(1, TITLE, page=1), Line(2, "表1 主要指标", page=1),
+             Line(3, "\t".join(header), page=1, cells=header, table=0, confidences=(0.99,) * 5)]
+    for k, cells in enumerate(body):
+        lines.append(Line(4 + k, "\t".join(cells), page=1, cells=cells, table=0,
+                          confidences=(0.99,) * 5))
+    document = Document(path="scan.png", format="png", lines=lines)
+    rows = [r for t in extract_indicator_tables(document, period=PLAN) for r in t.rows]
+    assert [r.doubtful is not None for r in rows] == [True, True, True, True, False]
+    assert "单位“6”" in rows[0].doubtful and "比较符号" in rows[1].doubtful
+    assert "字母" in rows[2].doubtful and "属性" in rows[3].doubtful
+    assert [r.doubtful_cells for r in rows] == [["unit"], ["target"], ["baseline"], ["attribute"], []]
+    # The same cells from a text layer are as printed: no OCR doubt.
+    text = Document(path="plan.txt", format="txt",
+                    lines=[Line(n.number, n.text, page=n.page, cells=n.cells, table=n.table)
+                           for n in lines])
+    assert not any(r.doubtful for t in extract_indicator_tables(text, period=PLAN) for r in t.rows)
 
 
 def test_rows_of_text_without_ocr_have_no_confidence():

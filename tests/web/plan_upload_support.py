@@ -4,6 +4,8 @@ position: its first row is flagged doubtful."""
 
 from __future__ import annotations
 
+from scans import scanned_plan  # noqa: F401  (the upload tests' scanned plan)
+
 YIXING_PLAN = """宜兴市“十四五”卫生健康发展规划（2021—2025年）
 
 第一章 发展目标
@@ -25,3 +27,4 @@ NO_TABLE = """宜兴市“十四五”卫生健康发展规划（2021—2025年�
 第一章 总体要求
 坚持预防为主，推进健康宜兴建设。
 """
+

@@ -12,7 +12,7 @@ text, its quadrilateral and the recogniser's score. Tables are found from their 
 lines in the image (horizontal and vertical strokes found by morphology): the lines give
 the grid, a grid position whose border with its neighbour is missing is merged with it
 (a category merged down its rows, a two-row header), and every text box goes to the cell
-that holds its centre. A cell's text is its boxes grouped into printed lines (by vertical
+that holds its centre (tables printed without ruling lines: see `ocr_columns`). A cell's text is its boxes grouped into printed lines (by vertical
 overlap) and folded as a PDF cell's wrapped lines are. Text outside tables becomes lines
 the same way. The result goes through the PDF reader's page furniture and continued-table
 logic (`healthplan.documents.pdf`), with coordinates in points as in a PDF.
@@ -29,10 +29,16 @@ from dataclasses import dataclass
 
 from healthplan.documents.limits import MAX_IMAGE_PIXELS, check_pages
 from healthplan.documents.model import LOW_CONFIDENCE, Document, DocumentError, fold_cell_text
+from healthplan.documents.ocr_columns import aligned_tables
 from healthplan.textutil import join_wrapped
 
 DPI = 200  # a scan's text is ~25 px high at 200 dpi: enough for PP-OCR, twice as fast as 300
 POINT = 72.0  # PDF points per inch
+# A character read with a probability below this is doubtful even inside a box whose mean
+# is high. On the scanned samples the characters of rows read right rarely go below it
+# (brackets and spaces aside), the misread ones do (bench/README.md).
+LOW_CHARACTER = 0.6
+_SETTLED = set("()（） ")
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,19 @@ class OcrBox:
     top: float
     x1: float
     bottom: float
+    # The recogniser's probability of each character of the text (CTC), as read; the box's
+    # score is their mean, so one doubtful character in a long cell hides in it.
+    chars: tuple[float, ...] = ()
+
+    @property
+    def confidence(self) -> float:
+        """The box's score (its characters' mean probability) — or, lower, the probability
+        of a character the recogniser was really unsure of (below LOW_CHARACTER), which a
+        long box's mean hides ("几童健康管理率": 0.96, its "几" 0.54). Brackets and spaces
+        are left out: their probabilities are often low and fix_cell settles them."""
+        unsure = [p for p, ch in zip(self.chars, self.text, strict=False)
+                  if p < LOW_CHARACTER and ch not in _SETTLED]
+        return min([self.score, *unsure])
 
     @property
     def cx(self) -> float:
@@ -116,16 +135,23 @@ def _document(path: str, images, progress, total: int = 1) -> Document:
 
 def recognise(image) -> list[OcrBox]:
     """The text boxes of a page image, in points."""
-    result, _ = _engine()(image)
+    # return_word_box: each box also gives its characters' probabilities (and boxes).
+    result, _ = _engine()(image, return_word_box=True)
     scale = POINT / DPI
     boxes = []
-    for quad, text, score in result or []:
+    for quad, text, score, *words in result or []:
         xs = [p[0] for p in quad]
         ys = [p[1] for p in quad]
+        chars = tuple(float(c) for c in words[2]) if len(words) == 3 else ()
+        if len(chars) != len(text):
+            chars = ()
+        else:  # the probabilities of the characters kept (not of spaces stripped)
+            start = len(text) - len(text.lstrip())
+            chars = chars[start : start + len(text.strip())]
         text = text.strip()
         if text:
             boxes.append(OcrBox(text, float(score), min(xs) * scale, min(ys) * scale,
-                                max(xs) * scale, max(ys) * scale))
+                                max(xs) * scale, max(ys) * scale, chars))
     return boxes
 
 
@@ -145,13 +171,19 @@ def ocr_page(image, number: int):
             table.pages = [number] * len(table.rows)
             page.items.append(table)
     rest = [box for i, box in enumerate(boxes) if i not in taken]
-    for line in group_lines(rest):
+    lines = group_lines(rest)
+    # Tables printed without ruling lines: columns from the boxes' positions.
+    aligned, used_lines = aligned_tables(lines, id_base=number * 1_000_000 + 500_000)
+    for table in aligned:
+        table.pages = [number] * len(table.rows)
+        page.items.append(table)
+    for line in (line for k, line in enumerate(lines) if k not in used_lines):
         text = fix_text_line(_line_text(line))
         top = min(b.top for b in line)
         bottom = max(b.bottom for b in line)
         in_band = bottom <= height * _BAND or top >= height * (1 - _BAND)
         page.items.append(_TextLine(top=top, text=text, in_band=in_band,
-                                    confidence=min(b.score for b in line)))
+                                    confidence=min(b.confidence for b in line)))
     page.items.sort(key=lambda item: item.top)
     return page
 
@@ -291,11 +323,15 @@ def grid_table(grid: Grid, boxes: list[OcrBox], id_base: int, image=None):
         if image is not None and text[:1] in _COMPARATORS:
             text = comparator_width(text, image, lines[0], em)
         texts[cell] = fix_cell(text)
-        scores[cell] = min(b.score for b in cell_boxes)
+        scores[cell] = min(b.confidence for b in cell_boxes)
+        if image is not None and _BRACKET_SIGN.search(texts[cell]):
+            texts[cell], scores[cell] = bracket_signs(image, cell_boxes, texts[cell], scores[cell])
     if image is not None:  # % and ‰ in a unit cell, told apart by their circles
         for cell, (r, c) in _cell_spans(grid).items():
             if texts.get(cell) in ("%", "‰"):
-                texts[cell] = percent_sign(image, grid, r, c, texts[cell])
+                sign = percent_sign(image, grid, r, c, None)
+                if sign is not None:  # the print decides: the recogniser's doubt is settled
+                    texts[cell], scores[cell] = sign, max(scores.get(cell, 0.0), LOW_CONFIDENCE)
     if image is not None:  # dashes (——, the "no value" of many tables) the recogniser skips
         for cell, (r, c) in _cell_spans(grid).items():
             if cell in members:
@@ -355,26 +391,85 @@ def _ink(image, x0: float, y0: float, x1: float, y1: float):
     return (part < 160).astype(np.uint8) if part.size else None
 
 
-def percent_sign(image, grid: Grid, rows: range, cols: range, read: str) -> str:
+def percent_sign(image, grid: Grid, rows: range, cols: range, read):
     """A unit cell read as "%" or "‰". The recogniser confuses them; the print does not:
     % is a slash and two small circles, ‰ a slash and three. Anything else in the cell
-    (not just one sign) leaves the reading as it is."""
-    import cv2
-
+    (not just one sign) leaves the reading as it is (`read`)."""
     margin = 5
     ink = _ink(image, grid.xs[cols[0]] + margin, grid.ys[rows[0]] + margin,
                grid.xs[cols[-1] + 1] - margin, grid.ys[rows[-1] + 1] - margin)
     if ink is None:
         return read
+    return _sign_of([(w, h) for _, _, w, h, _ in _components(ink)], read)
+
+
+def _components(ink) -> list[tuple[int, int, int, int, int]]:
+    """Connected ink components (x, y, width, height, area) left to right, specks left out."""
+    import cv2
+
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    heights = [int(stats[i][3]) for i in range(1, count) if stats[i][4] > 2]
-    if not heights:
+    return sorted((tuple(int(v) for v in stats[i]) for i in range(1, count) if stats[i][4] > 2),
+                  key=lambda c: c[0])
+
+
+def _sign_of(parts: list[tuple[int, int]], read):
+    """% or ‰ from its components' (width, height): one slash and two or three circles.
+    Two circles printed touching (‰'s lower pair, often) are one component twice as wide
+    as a circle: counted as two."""
+    if not parts:
         return read
-    tallest = max(heights)
-    circles = sum(1 for h in heights if h < 0.7 * tallest)
-    if len(heights) - circles != 1:
+    tallest = max(h for _, h in parts)
+    circles = [w for w, h in parts if h < 0.7 * tallest]
+    if len(parts) - len(circles) != 1 or not circles:
         return read
-    return {2: "%", 3: "‰"}.get(circles, read)
+    single = min(circles)
+    count = sum(round(w / single) if w > 1.5 * single else 1 for w in circles)
+    return {2: "%", 3: "‰"}.get(count, read)
+
+
+_BRACKET_SIGN = re.compile(r"[（(]\s*[%‰]\s*[）)]")
+
+
+def bracket_signs(image, boxes: list[OcrBox], text: str, score: float) -> tuple[str, float]:
+    """A % or ‰ in brackets closing a box ("婴儿死亡率（‰）", a unit inside a name), checked
+    against the print as in a unit cell: the ink between the closing bracket (the box's
+    last glyph) and the opening one (the next glyph leftwards as tall as it). When the
+    print decides, the sign is set from it and the recogniser's doubt about it settled;
+    when it does not, the text and score stay as read."""
+    scale = DPI / POINT
+    for box in boxes:
+        match = re.search(r"[（(]\s*([%‰])\s*[）)]$", box.text)
+        if not match:
+            continue
+        ink = _ink(image, box.x0 * scale, box.top * scale, box.x1 * scale, box.bottom * scale)
+        if ink is None:
+            return text, score
+        parts = _components(ink)
+        if len(parts) < 4:
+            return text, score
+        closing = parts[-1]
+        right = closing[0]
+        inside = []
+        for part in reversed(parts[:-1]):
+            x, _, w, h, _ = part
+            if x + w <= right and h >= 0.95 * closing[3] and w <= 2 * closing[2]:
+                break  # the opening bracket
+            inside.append(part)
+        else:
+            return text, score
+        sign = _sign_of([(w, h) for _, _, w, h, _ in inside], None)
+        if sign is None:
+            return text, score
+        found = list(_BRACKET_SIGN.finditer(text))[-1]
+        inner = re.sub("[%‰]", sign, found.group(0))
+        text = text[: found.start()] + inner + text[found.end() :]
+        # The brackets and the sign were the doubtful characters: with the sign settled
+        # by the print, the box counts as the mean of its other characters (its score is
+        # the mean of all).
+        rest = [p for p, ch in zip(box.chars, box.text, strict=False) if ch not in "（()）%‰ "]
+        mine = sum(rest) / len(rest) if rest else box.score
+        return text, min([max(mine, box.score), *(b.confidence for b in boxes if b is not box)])
+    return text, score
 
 
 def read_dash(image, grid: Grid, rows: range, cols: range, em: float):
@@ -438,7 +533,16 @@ def fix_text_line(text: str) -> str:
     """A table caption's number is set off from its title by a space ("表2 无锡市…"), which
     the recogniser drops (it reads no spaces between Chinese characters); put it back so a
     scanned caption reads like the same caption in a text layer."""
-    return _CAPTION_NUMBER.sub(lambda m: m.group(1).replace(" ", "") + " ", text)
+    text = _CAPTION_NUMBER.sub(lambda m: m.group(1).replace(" ", "") + " ", text)
+    # Chinese running text sets brackets and quotes full-width; the recogniser often reads
+    # them as ASCII, or half and half ("“十四五\"", "(2021－2025年)"), which a title's
+    # pattern does not take. Pairs around Chinese text are put back full-width.
+    text = _QUOTE_PAIR.sub(lambda m: f"“{m.group(1)}”", text)
+    return _CJK_BRACKETS.sub(lambda m: f"（{m.group(1)}）", text)
+
+
+_QUOTE_PAIR = re.compile(r"[“\"]([^“”\"]*[\u4e00-\u9fff][^“”\"]*)[”\"]")
+_CJK_BRACKETS = re.compile(r"[(（]([^()（）]*[\u4e00-\u9fff][^()（）]*)[)）]")
 
 
 _PER_MILLE = re.compile(r"^\s*%\s*[0oO。]\s*$|(?<=[（(])\s*%\s*[0oO。]\s*(?=[）)])")

@@ -171,6 +171,7 @@ def review_tables(extracted: ExtractedPlan) -> list[dict]:
                 "baseline_year": row.baseline_year, "target_year": row.target_year,
                 "line_start": row.line_start, "line_end": row.line_end, "page": row.page,
                 "doubtful": row.doubtful, "confidence": row.confidence,
+                "doubtful_cells": [f for f in row.doubtful_cells if f in FIELDS],
                 "indicator_id": row.indicator_id,
             })
         tables.append({"index": t, "caption": table.caption, "kind": table.kind,

@@ -35,6 +35,9 @@ class IndicatorRow:
     # Paged formats: the page of the row's first line. OCR: the lowest cell confidence (0–1).
     page: int | None = None
     confidence: float | None = None
+    # OCR: the fields whose cells the doubt is about ("unit", "target", …), for the review
+    # step (its page and API); not in `ingest --format json`, whose rows are a contract.
+    doubtful_cells: list[str] = field(default_factory=list, metadata={"json": False})
     # Filled by healthplan.mapping: the catalogue id, how the name matched, the parsed rule.
     indicator_id: str | None = None
     match: object | None = None  # healthplan.catalog.Match
@@ -105,7 +108,9 @@ def to_plain(obj, root: bool = True):
     if not root and hasattr(obj, "to_json"):
         return obj.to_json()
     if hasattr(obj, "__dataclass_fields__"):
-        return {key: to_plain(getattr(obj, key), False) for key in obj.__dataclass_fields__}
+        return {key: to_plain(getattr(obj, key), False)
+                for key, spec in obj.__dataclass_fields__.items()
+                if spec.metadata.get("json", True)}
     return obj
 
 

@@ -645,15 +645,18 @@ def extract_indicator_tables(
     skip = skip or set()
     tables = _real_tables(document.lines, period) + _text_tables(document.lines, period, skip)
     for table in tables:
+        columns = _map_columns(table.header, table.period)
+        roles = columns.roles if columns is not None else {}
         for row in table.rows:
-            _mark_provenance(row, document)
+            _mark_provenance(row, document, roles)
     return sorted(tables, key=lambda t: t.line_start)
 
 
 
-def _mark_provenance(row: IndicatorRow, document: Document) -> None:
-    """Page of the row's first line; for OCR text, the lowest confidence over its lines and
-    a doubt when that is below LOW_CONFIDENCE."""
+def _mark_provenance(row: IndicatorRow, document: Document, roles: dict[str, int]) -> None:
+    """Page of the row's first line; for OCR text, the lowest confidence over its lines, a
+    doubt when that is below LOW_CONFIDENCE or a cell is misshapen, and which cells
+    (`doubtful_cells`, by field) the doubt is about."""
     lines = [document.line(n) for n in range(row.line_start, row.line_end + 1)
              if 1 <= n <= len(document.lines)]
     if not lines:
@@ -662,9 +665,43 @@ def _mark_provenance(row: IndicatorRow, document: Document) -> None:
     scores = [line.confidence for line in lines if line.confidence is not None]
     if scores:
         row.confidence = min(scores)
-        if row.confidence < LOW_CONFIDENCE:
-            reason = f"识别置信度低（{row.confidence:.2f}）"
+        reasons = [f"识别置信度低（{row.confidence:.2f}）"] if row.confidence < LOW_CONFIDENCE else []
+        cells = {field for field, column in roles.items() for line in lines
+                 if line.cells and line.confidences and column < len(line.confidences)
+                 and line.confidences[column] < LOW_CONFIDENCE}
+        if reasons and not cells:  # a row from text lines (no cells): its name is the guess
+            cells.add("name")
+        for field, reason in misread_shapes(row):
+            reasons.append(reason)
+            cells.add(field)
+        for reason in reasons:
             row.doubtful = f"{row.doubtful}；{reason}" if row.doubtful else reason
+        row.doubtful_cells = [f for f in _CELL_ORDER if f in cells]
+
+
+_CELL_ORDER = ("category", "seq", "name", "unit", "baseline", "target", "attribute")
+
+
+# What a cell read by OCR should look like; a cell that does not is a misreading to check
+# whatever the recogniser's confidence (a unit read as a digit, "≤9.6" read as "9.6>").
+_UNIT_SHAPE = re.compile(r"^[\d\s.,．，、]+$")
+_COMPARATOR_LAST = re.compile(r"\d\s*[<>≤≥＜＞]\s*$")
+_DIGIT_LETTER = re.compile(r"\d[oOlI]|[oOlI]\d")
+
+
+def misread_shapes(row: IndicatorRow) -> list[tuple[str, str]]:
+    """(field, reason) for each OCR cell whose shape says it was misread (none: all look right)."""
+    found = []
+    if row.unit and _UNIT_SHAPE.match(row.unit):
+        found.append(("unit", f"单位“{row.unit}”是数字，不像计量单位"))
+    for field, label, value in (("baseline", "基期值", row.baseline), ("target", "目标值", row.target)):
+        if _COMPARATOR_LAST.search(value or ""):
+            found.append((field, f"{label}“{value}”的比较符号在数字之后"))
+        elif _DIGIT_LETTER.search(value or ""):
+            found.append((field, f"{label}“{value}”中数字与字母相邻（可能把 0/1 读成了字母）"))
+    if row.attribute and row.attribute not in _ATTRIBUTE_VALUES:
+        found.append(("attribute", f"属性“{row.attribute}”不是约束性或预期性"))
+    return found
 
 
 def table_line_numbers(tables: list[IndicatorTable]) -> set[int]:

@@ -129,7 +129,28 @@ def _review_step(request: Request, name: str, data: bytes | None, region: str, r
             payload=base64.b64encode(data).decode("ascii"), filename=reviewed.name,
             read=json.dumps(read, ensure_ascii=False),
             doubtful_lines={n for r in extracted.rows() if r.doubtful
-                            for n in range(r.line_start, r.line_end + 1)})
+                            for n in range(r.line_start, r.line_end + 1)},
+            scans=_scanned_pages(reviewed.name, data, document, extracted))
+
+
+def _scanned_pages(name: str, data: bytes, document, extracted) -> list[dict]:
+    """For a document read by OCR: the pages that hold table rows, as images (inline PNG,
+    rendered here from the uploaded file) with the rows and doubtful rows of each page."""
+    from healthplan.documents.model import DocumentError
+    from healthplan.documents.page_images import page_images
+
+    if document.format != "ocr":
+        return []
+    rows = [r for r in extracted.rows() if r.page]
+    try:
+        images = page_images(name, data, {r.page for r in rows})
+    except DocumentError:
+        return []  # the file was read a moment ago; the table is still shown without images
+    return [{"page": i.page, "width": i.width, "height": i.height,
+             "src": "data:image/png;base64," + base64.b64encode(i.png).decode("ascii"),
+             "rows": sum(1 for r in rows if r.page == i.page),
+             "doubtful": sum(1 for r in rows if r.page == i.page and r.doubtful)}
+            for i in images]
 
 
 def _source_lines(document, extracted) -> list:
