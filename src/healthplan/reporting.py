@@ -180,6 +180,11 @@ def _z(z: float) -> str:
 # --------------------------------------------------------------------------- timeliness and rates
 
 
+def china_today() -> date:
+    """Today's date in China (deadlines are China dates)."""
+    return datetime.now(CHINA).date()
+
+
 def on_time(submitted_at: datetime | None, deadline: date) -> bool | None:
     """Whether a (first) submission came by the end of the deadline day, China time;
     None when nothing was submitted."""

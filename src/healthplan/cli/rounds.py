@@ -149,6 +149,7 @@ def _step(action: str, round_id: int, region: str, comment: str,
         RoundError,
         TaskConflict,
         get_round,
+        may_submit,
         refresh_flags,
         task_of,
         transition,
@@ -162,7 +163,7 @@ def _step(action: str, round_id: int, region: str, comment: str,
                 get_round(session, round_id)
                 place = find_region(session, region)
                 task = task_of(session, round_id, place.id)
-                if action == "submit":
+                if action == "submit" and may_submit(session, me, task):
                     refresh_flags(session, task, user_id=me.user_id)
             except (RoundError, RegionError) as exc:
                 raise _refused(exc) from None
@@ -256,7 +257,6 @@ def _value_step(kind: str, round_id: int, region: str, indicator: str, text: str
         RoundError,
         confirm_value,
         mark_no_data,
-        refresh_flags,
         task_of,
     )
 
@@ -271,7 +271,6 @@ def _value_step(kind: str, round_id: int, region: str, indicator: str, text: str
                 place = find_region(session, region)
                 task = task_of(session, round_id, place.id)
                 if kind == "confirm":
-                    refresh_flags(session, task, user_id=me.user_id)
                     confirm_value(session, me, task, found.id, text)
                 else:
                     mark_no_data(session, me, task, found.id, text)

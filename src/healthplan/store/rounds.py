@@ -408,6 +408,7 @@ def confirm_value(session: Session, principal: Principal, task: ReportTask, indi
     _clerk_check(session, principal, task, "确认数值")
     if not comment.strip():
         raise RoundError("确认疑似异常的数值须写明说明（如“新建医院投入使用，床位增加”）")
+    refresh_flags(session, task, user_id=principal.user_id)
     value = _current_value(session, task, indicator_id)
     flag = session.scalar(select(ReportFlag).where(
         ReportFlag.task_id == task.id, ReportFlag.indicator_id == indicator_id,
@@ -449,6 +450,13 @@ def mark_no_data(session: Session, principal: Principal, task: ReportTask, indic
     return flag
 
 
+def may_submit(session: Session, principal: Principal, task: ReportTask) -> bool:
+    """Whether ``principal`` may submit ``task`` now (before checking its values)."""
+    status = "in_progress" if task.status == "not_started" else task.status
+    return reporting.refusal(principal, "submit", status,
+                             region_path(session, task.region_id)) is None
+
+
 def _clerk_check(session: Session, principal: Principal, task: ReportTask, what: str) -> None:
     why = reporting.refusal(principal, "submit", "in_progress", region_path(session, task.region_id))
     if why:
@@ -483,6 +491,9 @@ def transition(session: Session, principal: Principal, task: ReportTask, action:
     user saw (a page or API client); without it, the version read now."""
     if action not in reporting.ACTIONS:
         raise RoundError(f"未知的操作 {action}（可选：{'、'.join(reporting.ACTIONS)}）")
+    if expected_version is not None and expected_version != task.version:
+        raise TaskConflict(f"任务刚刚已被他人处理（{_region_name(session, task)}，当前为"
+                           f"“{STATUS_CN[task.status]}”），本次操作未执行；请刷新后查看")
     status = task.status
     if status == "not_started":
         status = "in_progress"  # the same for every rule
@@ -495,7 +506,7 @@ def transition(session: Session, principal: Principal, task: ReportTask, action:
                             approver_path)
     if why:
         if reporting.next_status(action, status) is None:
-            raise TaskConflict(why) if expected_version is not None else RoundError(why)
+            raise RoundError(why)
         raise NotAllowed(why)
     target = reporting.next_status(action, status)
     comment = comment.strip()
