@@ -148,9 +148,10 @@ def _days_pass(db, round_id, days):
                     setattr(item, name, getattr(item, name) - timedelta(days=days))
 
 
-def test_two_reviewers_at_once_one_wins(client, web_db, users):
+def test_two_reviewers_at_once_one_wins(sqlite_client, sqlite_web_db, users):
     """Both saw version v of the submitted task: the first step lands, the second is 409
     and changes nothing."""
+    client, web_db = sqlite_client, sqlite_web_db
     round_id = open_wuxi(client, users)
     record_values(web_db, {(JIANGYIN, BEDS): 5.6, (JIANGYIN, DOCTORS): 3.9})
     assert step(client, users["clerk"], round_id, JIANGYIN, "submit").status_code == 200
@@ -201,9 +202,10 @@ def _region_id(db, code):
         return session.scalar(select(Region.id).where(Region.code == code))
 
 
-def test_board_equals_a_direct_count(client, web_db, users):
+def test_board_equals_a_direct_count(sqlite_client, sqlite_web_db, users):
     from healthplan.store.models import Observation, ReportTask
 
+    client, web_db = sqlite_client, sqlite_web_db
     round_id = open_wuxi(client, users)
     record_values(web_db, {(JIANGYIN, BEDS): 5.6, ("320205", BEDS): 5.1,
                            ("320205", DOCTORS): 3.2, (WUXI, DOCTORS): 3.6})
