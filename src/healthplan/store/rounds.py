@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, select, tuple_, update
+from sqlalchemy import and_, exists, func, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from healthplan import catalog, reporting
@@ -33,7 +33,7 @@ from healthplan.store.models import (
     now,
 )
 from healthplan.store.plans import superseded_ids
-from healthplan.store.regions import ancestors, children
+from healthplan.store.regions import ancestors
 from healthplan.store.users import audit
 
 
@@ -96,6 +96,17 @@ def region_path(session: Session, region_id: int) -> tuple[int, ...]:
     return tuple(r.id for r in reversed(ancestors(region))) + (region.id,)
 
 
+def descendants(session: Session, region: Region) -> list[Region]:
+    """Every region below ``region``, by code (one query for the whole tree)."""
+    parents = dict(session.execute(select(Region.id, Region.parent_id)).all())
+    below: set[int] = set()
+    frontier = {region.id}
+    while frontier:
+        frontier = {rid for rid, parent in parents.items() if parent in frontier} - below
+        below |= frontier
+    return list(session.scalars(select(Region).where(Region.id.in_(below)).order_by(Region.code)))
+
+
 def plan_indicators(session: Session, plan_id: int) -> list[str]:
     """The catalogue indicators of a plan's targets, in the plan's order, once each."""
     ids = session.scalars(select(Target.indicator_id).where(
@@ -110,8 +121,9 @@ def open_round(session: Session, principal: Principal, *, plan_id: int, year: in
                deadline: date, note: str = "", subregions: bool = False,
                indicators: list[str] | None = None) -> ReportRound:
     """Open a round for ``plan_id``'s region (and, with ``subregions``, every region
-    directly below it: with its own plan of the period when one is loaded, else with the
-    plan's indicators). ``indicators`` narrows what every task must report."""
+    below it — a city's counties, a province's cities and counties: each with its own
+    plan's indicators where that plan is loaded under this one, else with this plan's).
+    ``indicators`` narrows what every task must report."""
     plan = session.get(Plan, plan_id)
     if plan is None:
         raise RoundError(f"规划 {plan_id} 不存在（healthplan plans 列出已载入的规划）")
@@ -141,8 +153,9 @@ def open_round(session: Session, principal: Principal, *, plan_id: int, year: in
     if subregions:
         superseded = superseded_ids(session)
         plans_below = {p.region_id: p for p in session.scalars(select(Plan).where(
-            Plan.parent_id == plan.id, Plan.origin == "document")) if p.id not in superseded}
-        for child in children(session, plan.region):
+            Plan.parent_id.is_not(None), Plan.origin == "document",
+            Plan.period_start == plan.period_start)) if p.id not in superseded}
+        for child in descendants(session, plan.region):
             child_plan = plans_below.get(child.id)
             wanted = own
             if child_plan is not None and indicators is None:
@@ -651,25 +664,71 @@ def changed_since_approval(session: Session, task_ids: list[int]) -> dict[int, i
 def bulk_approve(session: Session, principal: Principal, round_id: int
                  ) -> tuple[list[TaskRow], list[tuple[TaskRow, str]]]:
     """Approve every submitted task of the round that ``principal`` may approve and that
-    has no flag at all; (approved, skipped with why)."""
-    approved, skipped = [], []
-    tasks = {t.id: t for t in session.scalars(select(ReportTask).where(
-        ReportTask.round_id == round_id, ReportTask.status == "submitted"))}
+    has no flag at all; (approved, skipped with why). Set-based: one conditional UPDATE
+    for all of them (a task someone else moved meanwhile is skipped, not approved), the
+    transitions, locks and audit entries inserted together."""
+    round_ = get_round(session, round_id)
+    parents = dict(session.execute(select(Region.id, Region.parent_id)).all())
+
+    def path(region_id: int) -> tuple[int, ...]:
+        out = []
+        while region_id is not None:
+            out.append(region_id)
+            region_id = parents.get(region_id)
+        return tuple(reversed(out))
+
+    eligible, skipped = [], []
     for row in board(session, round_id):
-        task = tasks.get(row.task_id)
-        if task is None:
+        if row.status != "submitted":
             continue
         if row.flags:
             skipped.append((row, f"有 {row.flags} 条数值标记，请逐项审核"))
             continue
-        why = reporting.refusal(principal, "approve", "submitted",
-                                region_path(session, task.region_id))
+        why = reporting.refusal(principal, "approve", "submitted", path(row.region_id))
         if why:
             skipped.append((row, why))
             continue
-        transition(session, principal, task, "approve", comment="批量审核（无数值标记）",
-                   expected_version=task.version)
-        approved.append(row)
+        eligible.append(row)
+    if not eligible:
+        return [], skipped
+    at = now()
+    seen = {row.task_id: row.version for row in eligible}
+    result = session.execute(update(ReportTask).where(
+        ReportTask.id.in_(list(seen)), ReportTask.status == "submitted").values(
+        status="approved", version=ReportTask.version + 1, updated_at=at, approved_at=at,
+        approved_by=principal.user_id).returning(ReportTask.id, ReportTask.version)
+        .execution_options(synchronize_session=False)).all()
+    moved = {task_id for task_id, version in result if version == seen[task_id] + 1}
+    approved = [row for row in eligible if row.task_id in moved]
+    skipped += [(row, "任务刚刚已被他人处理") for row in eligible if row.task_id not in moved]
+    steps = {row.task_id: ReportTransition(task_id=row.task_id, action="approve",
+                                           from_status="submitted", to_status="approved",
+                                           user_id=principal.user_id, at=at,
+                                           comment="批量审核（无数值标记）") for row in approved}
+    session.add_all(steps.values())
+    session.flush()
+    tasks = {t.id: t for t in session.scalars(select(ReportTask).where(
+        ReportTask.id.in_(list(moved))))}
+    current = session.execute(
+        select(Observation.region_id, Observation.indicator_id, Observation.value,
+               Observation.version)
+        .where(Observation.region_id.in_([t.region_id for t in tasks.values()]),
+               Observation.year == round_.year).order_by(Observation.version))
+    values = {(r, i): (v, ver) for r, i, v, ver in current}
+    locks = [{"task_id": t.id, "transition_id": steps[t.id].id, "region_id": t.region_id,
+              "indicator_id": i, "year": round_.year,
+              "version": values.get((t.region_id, i), (None, None))[1],
+              "value": values.get((t.region_id, i), (None, None))[0],
+              "approved_by": principal.user_id, "approved_at": at, "release_reason": ""}
+             for t in tasks.values() for i in t.indicators]
+    if locks:
+        session.execute(insert(ApprovalLock), locks)
+    for row in approved:
+        audit(session, principal.user_id, "round_approve", "report_task", row.task_id,
+              f"审核通过：{row.region} {round_.year} 年度填报任务（已报送 → 已审核）：批量审核（无数值标记）",
+              {"round_id": round_id, "region_code": row.region_code, "from": "submitted",
+               "to": "approved", "comment": "批量审核（无数值标记）", "bulk": True})
+    session.flush()
     return approved, skipped
 
 
