@@ -29,6 +29,7 @@ from healthplan.imports.template import TemplateError, write_template
 from healthplan.imports.validation import Checked, validate
 from healthplan.store.models import ImportBatch
 from healthplan.store.observations import Recorded, current_observations, record
+from healthplan.store.rounds import ValueLocked
 from healthplan.store.users import audit
 
 __all__ = [
@@ -132,6 +133,11 @@ def import_observations(db, path: str | Path, *, user_id: int | None,
             return _write(session, file, checked, user_id)
     except (IntegrityError, _Raced) as exc:
         raise _conflict(db, file, checked, exc) from None
+    except ValueLocked as exc:  # approved values of a reporting round (store/rounds.py)
+        rows = sorted(checked.rows[(lk.region_id, lk.indicator_id, lk.year)] for lk in exc.locks
+                      if (lk.region_id, lk.indicator_id, lk.year) in checked.rows)
+        where = f"第 {'、'.join(map(str, rows[:10]))} 行：" if rows else ""
+        raise ImportConflict(file.path, rows, f"{where}{exc}；本次导入未写入任何数据") from None
     except OperationalError as exc:
         if checked is not None and _is_collision(exc):
             raise _conflict(db, file, checked, exc) from None

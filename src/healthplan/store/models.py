@@ -7,11 +7,12 @@ two on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -359,3 +360,114 @@ class DatabaseSetting(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# --------------------------------------------------------------------------- reporting rounds
+
+
+class ReportRound(Base):
+    """A reporting round (填报任务): a planner asks the regions under a plan for one
+    year's figures by a deadline."""
+
+    __tablename__ = "report_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    deadline: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    region: Mapped[Region] = relationship()
+    plan: Mapped[Plan] = relationship()
+
+
+class ReportTask(Base):
+    """One region's part of a round: the indicators it must report and where it stands.
+
+    ``version`` goes up with every transition; a transition is a conditional UPDATE on
+    (status, version), so of two reviewers acting at once one wins and the other is told.
+    """
+
+    __tablename__ = "report_tasks"
+    __table_args__ = (UniqueConstraint("round_id", "region_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("report_rounds.id", ondelete="CASCADE"),
+                                          index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    indicators: Mapped[list] = mapped_column(JSON)  # required indicator ids, in plan order
+    status: Mapped[str] = mapped_column(String(20), default="not_started")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    first_submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    region: Mapped[Region] = relationship()
+
+
+class ReportFlag(Base):
+    """A remark on one value of a task: an outlier the clerk confirmed (``outlier``), a
+    value the reviewer sent back (``returned``), a value marked 暂无数据 (``no_data``).
+    ``status`` is open / confirmed / resolved."""
+
+    __tablename__ = "report_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("report_tasks.id", ondelete="CASCADE"),
+                                         index=True)
+    indicator_id: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    message: Mapped[str] = mapped_column(Text, default="")  # what the check or reviewer said
+    comment: Mapped[str] = mapped_column(Text, default="")  # the clerk's answer or reason
+    value: Mapped[float | None] = mapped_column(Float)  # the value the flag is about
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReportTransition(Base):
+    """One step of a task: who moved it from which status to which, when, and why."""
+
+    __tablename__ = "report_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("report_tasks.id", ondelete="CASCADE"),
+                                         index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class ApprovalLock(Base):
+    """An approved value: region × indicator × year may not be written while
+    ``released_at`` is empty. ``version`` / ``value`` are what was approved (None: no
+    value, 暂无数据), so a task can tell how many values changed since."""
+
+    __tablename__ = "approval_locks"
+    __table_args__ = (Index("ix_approval_locks_key", "region_id", "indicator_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("report_tasks.id", ondelete="CASCADE"),
+                                         index=True)
+    transition_id: Mapped[int] = mapped_column(ForeignKey("report_transitions.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    indicator_id: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int | None] = mapped_column(Integer)
+    value: Mapped[float | None] = mapped_column(Float)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    approved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    release_reason: Mapped[str] = mapped_column(Text, default="")

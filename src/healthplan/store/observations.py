@@ -82,7 +82,8 @@ def record(session: Session, items: list[NewObservation], *, user_id: int | None
 
     Two writers that both add the same version of one region × indicator × year collide
     on the unique constraint (IntegrityError, here or at commit); the caller tells the
-    loser. Rows go in with one bulk INSERT: the new ids are not needed.
+    loser. Rows go in with one bulk INSERT: the new ids are not needed. A value of an
+    approved reporting task raises ``store.rounds.ValueLocked`` (nothing is written).
     """
     done = Recorded()
     existing: dict[tuple[int, str, int], Observation | StoredValue] = dict(
@@ -108,6 +109,10 @@ def record(session: Session, items: list[NewObservation], *, user_id: int | None
         else:
             done.corrected.append((item, old))
     if rows:
+        # Approved values are locked until the approval is withdrawn (store/rounds.py).
+        from healthplan.store.rounds import check_unlocked
+
+        check_unlocked(session, [(r["region_id"], r["indicator_id"], r["year"]) for r in rows])
         session.execute(insert(Observation), rows)
     return done
 

@@ -9,6 +9,7 @@ from healthplan.web.api import (
     plan_documents,
     plans,
     regions,
+    rounds,
     search,
     tokens,
     tracking,
@@ -17,7 +18,8 @@ from healthplan.web.api import (
 
 PREFIX = "/api/v1"
 MODULES = (tokens, regions, plans, tracking, indicators, observations, search, audit_log,
-           users, plan_documents)
+           users, plan_documents,
+           rounds)
 
 router = APIRouter()
 for module in MODULES:

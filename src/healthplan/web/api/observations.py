@@ -30,6 +30,7 @@ from healthplan.permissions import Action, Principal
 from healthplan.store.models import ImportBatch, Observation, Plan, Region, Target, User
 from healthplan.store.observations import current_observations, history, record
 from healthplan.store.regions import RegionError, find_region
+from healthplan.store.rounds import ValueLocked
 from healthplan.store.users import audit
 from healthplan.web.api.common import (
     MAX_ID,
@@ -259,6 +260,9 @@ def enter_value(request: Request, principal: Principal, data: ObservationIn, *,
             session.flush()
         except IntegrityError:
             raise ApiProblem(409, "同一数值刚被他人写入，本次未写入；请刷新后重试") from None
+        except ValueLocked as exc:
+            raise ApiProblem(409, f"{region.name}{exc}；未写入", slug="value-locked",
+                             approval=exc.locks[0].to_json()) from None
         stored = _stored(session, item.key, region)
         indicator = catalog.get(item.indicator_id)
         before = (None if old is None else

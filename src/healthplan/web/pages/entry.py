@@ -298,6 +298,7 @@ def entry_submit(request: Request, plan_id: int, indicator: str = Form(""), year
                  confirm: str = Form(""), csrf: str = Form("")):
     from healthplan.imports.validation import validate
     from healthplan.store.observations import current_observations, record
+    from healthplan.store.rounds import active_locks
     from healthplan.store.users import audit
 
     check_csrf(request, csrf)
@@ -330,7 +331,10 @@ def entry_submit(request: Request, plan_id: int, indicator: str = Form(""), year
 
     with writing(request) as session:
         old = current_observations(session, [item.key]).get(item.key)
-        if (old.version if old is not None else 0) != seen:
+        locks = active_locks(session, [item.key])
+        if locks:
+            summary = locks[0].describe()  # an approved value (a reporting round)
+        elif (old.version if old is not None else 0) != seen:
             summary = None  # someone else wrote this value meanwhile: check again
         elif old is not None and old.value == item.value:
             summary = ""
@@ -355,6 +359,9 @@ def entry_submit(request: Request, plan_id: int, indicator: str = Form(""), year
         if summary is None:
             return _entry_page(request, session, me, plan, 409, form=form, errors=[
                 ("数值", f"{label}的数值刚刚已由他人修改，未保存。请查看当前数值后重新提交。")])
+        if locks:
+            return _entry_page(request, session, me, plan, 409, form=form, errors=[
+                ("数值", f"{label}：{summary}。未保存。")])
         if not summary:
             return _entry_page(request, session, me, plan, 200, form=form,
                                done=f"{label}的数值已是 {value.strip()}，未作改动。")
