@@ -164,7 +164,7 @@ def _title_region(title: str) -> tuple[str, str] | None:
 
 _YEAR_IN_TITLE = re.compile(r"((?:19|20)\d{2})\s*年")
 _ISSUER = re.compile(r"([\u4e00-\u9fff]{0,12}(?:统计局|卫生健康委员会|卫生健康委|卫健委|人民政府|"
-                     r"调查队|卫生和计划生育委员会))")
+                     r"调查队|卫生和计划生育委员会|国务院))")
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(?:(\d{1,2})\s*日?)?")
 
 
