@@ -255,7 +255,7 @@ def _match_name(name: str, unit: str):
         tail = stripped[start:]
         if start and any(q in stripped[:start] for q in _QUALIFIERS):
             return None
-        m = catalog.match(tail)
+        m = catalog.match(tail, fuzzy=False)
         if m.matched and m.method != "fuzzy":
             indicator = catalog.get(m.indicator_id)
             if indicator.fused:
