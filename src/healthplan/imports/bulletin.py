@@ -17,10 +17,14 @@ from healthplan.imports.rows import FIELD_CN, ObservationFile, RawRow, number_te
 STANDARD_DEFINITIONS = (None, "常住人口")
 
 
-def candidate_rows(publication: Publication, candidates: list[Candidate]) -> list[RawRow]:
+def candidate_rows(publication: Publication, candidates: list[Candidate],
+                   notes: list[str] | None = None) -> list[RawRow]:
+    """One row per candidate; ``notes`` (one per candidate, e.g. a reviewer's edit) are
+    added to the row's note after the definition."""
     rows = []
-    for c in candidates:
-        note = f"口径：{c.definition}" if c.definition else ""
+    for i, c in enumerate(candidates):
+        parts = [f"口径：{c.definition}" if c.definition else "", (notes or [""] * (i + 1))[i]]
+        note = "；".join(p for p in parts if p)
         rows.append(RawRow(row=c.line, cells={
             "region": c.region_code, "indicator": c.indicator_id or c.printed_name,
             "year": str(c.year), "value": number_text(c.value),
@@ -30,5 +34,6 @@ def candidate_rows(publication: Publication, candidates: list[Candidate]) -> lis
 
 
 def bulletin_file(path: str, sha256: str | None, publication: Publication,
-                  candidates: list[Candidate]) -> ObservationFile:
-    return ObservationFile(path, "bulletin", sha256 or "", candidate_rows(publication, candidates))
+                  candidates: list[Candidate], notes: list[str] | None = None) -> ObservationFile:
+    return ObservationFile(path, "bulletin", sha256 or "",
+                           candidate_rows(publication, candidates, notes))
