@@ -51,8 +51,16 @@ def read_bulletin(request: Request, file: UploadFile, region: str | None,
                   year: int | None) -> tuple[str, Document, Extraction]:
     """The uploaded bulletin read and its candidates extracted; ApiProblem 413/422."""
     limit = request.app.state.settings.max_upload_bytes
-    data = file.file.read(limit + 1)
-    name = safe_file_name(file.filename)
+    return read_bulletin_bytes(file.filename or "", file.file.read(limit + 1), limit, region,
+                               year)
+
+
+def read_bulletin_bytes(file_name: str, data: bytes, limit: int, region: str | None,
+                        year: int | None) -> tuple[str, Document, Extraction]:
+    """``read_bulletin`` for bytes already read (the review page)."""
+    name = safe_file_name(file_name)
+    if not data:
+        raise ApiProblem(422, "请选择要读取的统计公报文件")
     if len(data) > limit:
         raise ApiProblem(413, f"上传文件过大：超过 {limit / 1024 / 1024:g} MB 的上限")
     folder = tempfile.mkdtemp(prefix="healthplan-bulletin-")
@@ -72,7 +80,7 @@ def read_bulletin(request: Request, file: UploadFile, region: str | None,
     return name, document, found
 
 
-def _stored(request: Request, found: Extraction) -> list[dict | None]:
+def stored_values(request: Request, found: Extraction) -> list[dict | None]:
     """For each candidate, the value stored for its region × indicator × year (or None)."""
     with reading(request) as session:
         regions = {}
@@ -95,7 +103,7 @@ def extract(request: Request, principal: Annotated[Principal, Depends(reader)],
             region: Annotated[str, Form(description="所属地区（代码或名称）；默认从标题识别")] = "",
             year: Annotated[int | None, Form(description="句中未写年份时的数据年份")] = None) -> dict:
     name, _, found = read_bulletin(request, file, region, year)
-    stored = _stored(request, found)
+    stored = stored_values(request, found)
     items = []
     for index, (c, old) in enumerate(zip(found.candidates, stored, strict=True)):
         items.append({**c.to_json(), "index": index, "stored": old,
