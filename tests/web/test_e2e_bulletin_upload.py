@@ -59,5 +59,5 @@ def test_clerk_reviews_edits_rejects_and_imports_a_bulletin(server, demo, new_pa
         page.set_input_files("#file", str(path))
         page.click("#bulletin-form button[type=submit]")
         page.locator("#bulletin-review").wait_for()
-        page.screenshot(path=f"/tmp/bt/bulletin_{width}.png", full_page=True)
+        page.screenshot(path=str(tmp_path / f"bulletin_{width}.png"), full_page=True)
     assert batch_id
