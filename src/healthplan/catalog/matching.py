@@ -296,8 +296,11 @@ def _unit_note(indicator: Indicator, printed: str, name: str) -> tuple[str | Non
     return canonical, note
 
 
-def match(name: str, unit: str = "") -> Match:
-    """Map a printed indicator name (and its printed unit, if any) to the catalogue."""
+def match(name: str, unit: str = "", *, fuzzy: bool = True) -> Match:
+    """Map a printed indicator name (and its printed unit, if any) to the catalogue.
+
+    ``fuzzy=False`` stops after the exact, alias and normalised steps (cheap; for callers
+    that would refuse a fuzzy match anyway)."""
     index = _index()
     raw = _WS.sub("", name or "")
     _, unit_in_name = split_unit_in_name(name or "")
@@ -316,7 +319,7 @@ def match(name: str, unit: str = "") -> Match:
         ident, method = index.normalised[key], "normalised"
     if ident is not None:
         confidence = CONFIDENCE[method]
-    elif key:
+    elif key and fuzzy:
         ident, confidence, candidates = _fuzzy(key, index)
         method = "fuzzy" if ident else "none"
 

@@ -147,3 +147,96 @@ def template_command(
     finally:
         db.close()
     typer.echo(str(path))
+
+
+@observe_app.command("extract")
+def extract_command(
+    files: list[Path] = typer.Argument(..., help="统计公报、新闻稿等文档（与规划文本相同的格式）"),
+    region: str = typer.Option(None, "--region", help="文档所属地区（代码或名称）；默认从标题识别"),
+    year: int = typer.Option(None, "--year", help="句中未写年份时的数据年份；默认取标题中的年份"),
+    output_format: str = typer.Option("table", "--format", help="输出格式：json 或 table"),
+    do_import: bool = typer.Option(False, "--import", help="把候选监测值经校验后导入数据库"),
+    accept_warnings: bool = typer.Option(False, "--accept-warnings",
+                                         help="与 --import 同用：确认警告（跳变、更正已有数值等）后导入"),
+) -> None:
+    """从统计公报、新闻稿中读出候选监测值（指标、地区、年份、数值、原文出处）；加 --import 则导入。"""
+    import json
+
+    from healthplan.bulletins import BulletinError, extract_candidates
+    from healthplan.documents.model import DocumentError
+    from healthplan.documents.reader import read_document
+
+    if output_format not in ("json", "table"):
+        raise bad_input(f"--format 只能是 json 或 table，不能是“{output_format}”")
+    results = []
+    for file in files:
+        try:
+            document = read_document(file)
+            results.append((file, document, extract_candidates(document, region=region,
+                                                               year=year)))
+        except DocumentError as exc:
+            fail_line(exc.path, exc.problem)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except BulletinError as exc:
+            raise bad_input(f"{file}：{exc}" if str(file) not in str(exc) else str(exc)) from None
+    candidates = [c for _, _, found in results for c in found.candidates]
+    if output_format == "json":
+        typer.echo(json.dumps([c.to_json() for c in candidates], ensure_ascii=False, indent=2))
+    else:
+        _print_candidates(candidates)
+    if not candidates:
+        typer.echo("未找到候选监测值：文档中没有可对应指标目录的数值"
+                   "（绝对数、差值、增长率不作为监测值）", err=output_format == "json")
+    if do_import:
+        for file, document, found in results:
+            _import_candidates(str(file), document, found, accept_warnings)
+
+
+def _print_candidates(candidates) -> None:
+    from healthplan import catalog
+    from healthplan.imports.rows import number_text
+
+    if not candidates:
+        return
+    typer.echo("行\t地区\t年份\t指标\t数值\t口径\t置信度\t原文")
+    for c in candidates:
+        name = catalog.get(c.indicator_id).name if c.indicator_id else c.printed_name
+        quote = c.quote if len(c.quote) <= 40 else c.quote[:40] + "…"
+        typer.echo(f"{c.line}\t{c.region}\t{c.year}\t{name}\t{number_text(c.value)}{c.unit}\t"
+                   f"{c.definition or '—'}\t{c.confidence:.2f}\t{quote}")
+
+
+def _import_candidates(path: str, document, found, accept_warnings: bool) -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from healthplan.bulletins import MIN_CONFIDENCE
+    from healthplan.imports import ImportConflict, ImportRejected, import_file
+    from healthplan.imports.bulletin import STANDARD_DEFINITIONS, bulletin_file
+
+    chosen = [c for c in found.candidates if c.indicator_id and c.confidence >= MIN_CONFIDENCE
+              and c.definition in STANDARD_DEFINITIONS]
+    held = [c for c in found.candidates if c not in chosen]
+    for c in held:
+        why = f"口径为“{c.definition}”" if c.definition not in STANDARD_DEFINITIONS else "置信度低"
+        typer.echo(f"{path}:第{c.line}行：未导入 {c.printed_name} {c.year}年 {c.value:g}{c.unit}"
+                   f"（{why}，请在网页审核中逐条决定）", err=True)
+    if not chosen:
+        typer.echo(f"{path}：没有可导入的候选监测值，未写入任何数据", err=True)
+        return
+    file = bulletin_file(path, document.sha256, found.publication, chosen)
+    db = open_db()
+    try:
+        result = import_file(db, file, user_id=user_id(db), accept_warnings=accept_warnings)
+    except ImportConflict as exc:
+        fail_line(exc.path, exc.problem)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except ImportRejected as exc:
+        print_problems(exc)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines() or [type(exc).__name__]
+        fail_line(path, f"写入数据库时出错（{reason[0]}），本次导入未写入任何数据")
+        raise typer.Exit(1) from None
+    finally:
+        db.close()
+    typer.echo(result.summary(), err=True)

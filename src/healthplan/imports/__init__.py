@@ -34,7 +34,7 @@ from healthplan.store.users import audit
 
 __all__ = [
     "Checked", "DocumentError", "ImportConflict", "ImportRejected", "ImportResult",
-    "ObservationFile", "Problem", "RawRow", "TemplateError", "import_observations",
+    "ObservationFile", "Problem", "RawRow", "TemplateError", "import_file", "import_observations",
     "read_observation_file", "validate", "write_template",
 ]
 
@@ -121,7 +121,14 @@ def import_observations(db, path: str | Path, *, user_id: int | None,
     not accepted) or ``ImportConflict`` (a concurrent import won); in each case nothing
     was written.
     """
-    file = read_observation_file(path)
+    return import_file(db, read_observation_file(path), user_id=user_id,
+                       accept_warnings=accept_warnings, today=today)
+
+
+def import_file(db, file: ObservationFile, *, user_id: int | None,
+                accept_warnings: bool = False, today: date | None = None) -> ImportResult:
+    """``import_observations`` for rows already read (e.g. the reviewed candidates of a
+    bulletin, ``imports.bulletin``): the same checks, versioning and audit."""
     checked: Checked | None = None
     try:
         with db.session() as session:

@@ -24,7 +24,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 def install(app: FastAPI) -> None:
     """Add the page routes, templates and static files to ``app``."""
-    from healthplan.web.pages import common, entry, plan_upload, tracking, views
+    from healthplan.web.pages import bulletin_upload, common, entry, plan_upload, tracking, views
     from healthplan.web.pages import rounds as rounds_pages
 
     app.state.page_error_handler = common.page_error
@@ -35,3 +35,4 @@ def install(app: FastAPI) -> None:
     app.include_router(tracking.router)
     app.include_router(plan_upload.router)
     app.include_router(rounds_pages.router)
+    app.include_router(bulletin_upload.router)
