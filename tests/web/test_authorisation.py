@@ -65,6 +65,16 @@ def record_progress(client, region, headers):
         "source": SOURCE})
 
 
+def import_bulletin(client, region, headers):
+    """One figure read from a bulletin of the region and imported (issue 15)."""
+    text = (f"{NAMES[region]}2023年国民经济和社会发展统计公报\n{NAMES[region]}统计局\n\n"
+            f"全市每千人口医疗卫生机构床位{round(BASELINE[region] + 0.3, 2)}张。\n")
+    return client.post("/api/v1/bulletins/import", headers=headers,
+                       files={"file": ("公报.txt", text.encode(), "text/plain")},
+                       data={"decisions": '[{"index": 0, "action": "accept"}]',
+                             "accept_warnings": "true"})
+
+
 ROUTES = {
     "create": (create, "POST /api/v1/observations", 201),
     "create_by_name": (create_by_name, "POST /api/v1/observations", 201),
@@ -72,11 +82,14 @@ ROUTES = {
     "import": (import_csv, "POST /api/v1/observations/import", 200),
     "import_mixed": (import_mixed, "POST /api/v1/observations/import", 200),
     "progress": (record_progress, "POST /api/v1/plans/{plan_id}/progress", 201),
+    "bulletin": (import_bulletin, "POST /api/v1/bulletins/import", 200),
 }
 # The table an allowed write adds to (observations unless named here).
 WRITES_TO = {"progress": "progress_entries"}
 NOT_DATA_WRITES = {"POST /api/v1/tokens", "DELETE /api/v1/tokens/current",
-                   "PUT /api/v1/me/password", "POST /api/v1/users/{name}/unlock"}
+                   "PUT /api/v1/me/password", "POST /api/v1/users/{name}/unlock",
+                   # Reads a document and answers with candidates; writes nothing.
+                   "POST /api/v1/bulletins/extract"}
 # Loading a plan is Action.load_plan (planners, admins), not a data write: its table of
 # role × region is in tests/web/test_plan_upload.py.
 PLAN_LOADING = {"POST /api/v1/plan-documents", "POST /api/v1/plan-documents/review"}
