@@ -276,7 +276,7 @@ def demo() -> None:
     db = open_db(url, quiet=True)
     out = console(DEMO_WIDTH)
     out.print(f"示例数据库：{db.describe()}", highlight=False)
-    steps = 9  # the national plan, five documents, the national figures, evaluation, accounts
+    steps = 10  # the national plans (14th, 15th), five documents, the national figures, evaluation, accounts
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("建立示例数据库", total=steps)
 
@@ -316,7 +316,8 @@ def demo() -> None:
     out.print(f"  healthplan {db_option}evaluate --plan {national.id} --year {national.period_end}",
               highlight=False, soft_wrap=True)
     out.print("生成填报模板：", highlight=False)
-    out.print(f"  healthplan {db_option}template --plan {order[-1].plan.id}",
+    current = [item for item in order if item.plan.period_end <= national.period_end]
+    out.print(f"  healthplan {db_option}template --plan {current[-1].plan.id}",
               highlight=False, soft_wrap=True)
     if accounts:
         out.print(f"\n网页版：healthplan {db_option}serve", highlight=False, soft_wrap=True)
