@@ -138,11 +138,12 @@ def check_draft(rows: list[DraftLine], proposals: dict[str, Proposal]) -> list[F
     return findings
 
 
-def render_findings(findings: list[Finding]) -> str:
+def render_findings(findings: list[Finding], kinds: dict[str, str] | None = None) -> str:
+    kinds = kinds or DRAFT_KINDS
     if not findings:
         return "未发现问题。"
     lines = []
     for k, f in enumerate(findings, start=1):
         where = "；".join(f"第{e.line}行“{e.quote}”" for e in f.evidence)
-        lines.append(f"{k}. [{DRAFT_KINDS.get(f.kind, f.kind)}] {f.message}" + (f"（依据：{where}）" if where else ""))
+        lines.append(f"{k}. [{kinds.get(f.kind, f.kind)}] {f.message}" + (f"（依据：{where}）" if where else ""))
     return "\n".join(lines)

@@ -184,7 +184,7 @@ def propose_one(region: str, evidence: Evidence, start: int, end: int) -> Propos
         if base.year < start - 1:
             parts.append(f"{base.year + 1}–{start - 1}年尚无监测值，基期取{base.year}年。")
     else:
-        parts.append(f"本地区尚无该指标（该口径）的监测值，无基期值，也无法推算趋势。")
+        parts.append("本地区尚无该指标（该口径）的监测值，无基期值，也无法推算趋势。")
     if tr is None and before:
         parts.append("只有一个年份的监测值，无法推算趋势。")
     elif tr is not None:

@@ -107,7 +107,7 @@ def user_id(db) -> int:
 
 
 # Register the commands (each module adds its own to `app`).
-from healthplan.cli import audit, compare, ingest, observe, plans, reports, search, track, web  # noqa: E402,F401
+from healthplan.cli import audit, compare, ingest, observe, plans, reports, search, track, web  # noqa: E402,F401,I001
 from healthplan.cli import drafts  # noqa: E402,F401
 
 

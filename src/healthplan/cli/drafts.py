@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -15,12 +15,12 @@ draft_app = typer.Typer(help="下一期规划：建议目标、规划草案指�
 app.add_typer(draft_app, name="draft")
 
 
-class ShowFormat(str, Enum):
+class ShowFormat(StrEnum):
     json = "json"
     table = "table"
 
 
-class FileFormat(str, Enum):
+class FileFormat(StrEnum):
     docx = "docx"
     xlsx = "xlsx"
 
@@ -185,3 +185,31 @@ def upload(draft_id: int = typer.Argument(..., help="草案 ID"),
             raise bad_input(str(exc)) from None
         replace_rows(session, draft, lines, user_id=uid, what=f"上传 {file.name}")
     typer.echo(f"已更新规划草案 {draft_id}：{len(lines)} 项指标（据 {file.name}）")
+
+
+@app.command("succession")
+def succession(plan_id: int = typer.Argument(..., help="规划 ID（如“十五五”规划）"),
+               format: ShowFormat = typer.Option(ShowFormat.table, "--format", "-f", help="json 或 table")) -> None:
+    """规划衔接检查：本规划所列基期值与上期规划监测值是否一致，上期指标是否延续，
+    上期未完成的约束性指标是否延续。"""
+    from healthplan.audit import findings_to_json
+    from healthplan.draftcheck import render_findings
+    from healthplan.store.drafts import previous_plan, succession_findings
+    from healthplan.store.models import Plan
+    from healthplan.succession import SUCCESSION_KINDS
+
+    db = open_db()
+    with db.session() as session:
+        plan = session.get(Plan, plan_id)
+        if plan is None:
+            raise bad_input(f"没有编号为 {plan_id} 的规划（healthplan plans 列出）")
+        before = previous_plan(session, plan)
+        if before is None:
+            raise bad_input(f"规划 {plan_id}《{plan.title}》所在地区没有 {plan.period_start - 1} 年结束的上期规划，无法做衔接检查")
+        findings = succession_findings(session, plan)
+        label = f"《{plan.title}》（规划 {plan.id}）对照《{before.title}》（规划 {before.id}）"
+    if format is ShowFormat.json:
+        typer.echo(json.dumps(findings_to_json(findings), ensure_ascii=False, indent=1))
+    else:
+        typer.echo(f"规划衔接检查：{label}，{len(findings)} 项问题")
+        typer.echo(render_findings(findings, SUCCESSION_KINDS))

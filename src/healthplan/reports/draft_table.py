@@ -73,7 +73,7 @@ def read_draft_xlsx(data: bytes, name: str, start: int, end: int) -> list[DraftL
     expected = header(start, end)
     got = [_text(v) for v in (rows[2] if len(rows) > 2 else [])][:len(expected)]
     if got != expected:
-        for k, (want, have) in enumerate(zip(expected, got + [""] * len(expected)), start=1):
+        for k, (want, have) in enumerate(zip(expected, got + [""] * len(expected), strict=False), start=1):
             if want != have:
                 raise DraftFileError(f"{name}：工作表“{SHEET}”第 3 行（表头）第 {k} 列应为“{want}”，"
                                      f"实为“{have}”；请勿修改表头，未导入")

@@ -29,6 +29,7 @@ from healthplan.store.observations import current_series
 from healthplan.store.plans import superseded_ids
 from healthplan.store.regions import RegionError, ancestors, find_region
 from healthplan.store.users import audit
+from healthplan.succession import Observed, PlanRow, audit_succession
 from healthplan.targets import Rule, _fmt
 
 
@@ -183,3 +184,41 @@ def replace_rows(session: Session, draft: Draft, lines: list[DraftLine], *, user
 def check_stored_draft(session: Session, draft: Draft) -> list:
     _, proposals = proposals_for(session, draft.region.code, f"{draft.period_start}-{draft.period_end}")
     return check_draft(draft_lines(draft), {p.indicator_id: p for p in proposals})
+
+
+# --------------------------------------------------------------------------- succession
+
+
+def _plan_rows(plan: Plan) -> list[PlanRow]:
+    return [PlanRow(t.indicator_id, t.name, t.baseline_text, t.baseline_value, t.baseline_year,
+                    t.target_text, t.attribute, t.line_start, _rule(t.rule), t.line_end)
+            for t in plan.targets]
+
+
+def previous_plan(session: Session, plan: Plan) -> Plan | None:
+    """The region's current plan for the period just before ``plan``'s (十四五 for 十五五)."""
+    return next((p for p in reversed(_current_plans(session)) if p.region_id == plan.region_id
+                 and p.period_end == plan.period_start - 1), None)
+
+
+def succession_findings(session: Session, plan: Plan) -> list:
+    """``succession.audit_succession`` for a stored plan and the plan before it ([] when
+    there is none). Observations the plan itself recorded (its printed baselines) are
+    not evidence against it."""
+    before = previous_plan(session, plan)
+    if before is None:
+        return []
+    rows, old = _plan_rows(plan), _plan_rows(before)
+    ids = {r.indicator_id for r in rows + old if r.indicator_id}
+    series = current_series(session, [plan.region_id], ids)
+    own = f"《{plan.title}》"
+    observed = {}
+    for (_, iid), years in series.items():
+        for year, obs in years.items():
+            if not obs.source.startswith(own):
+                observed[(iid, year)] = Observed(obs.value, obs.source)
+    from healthplan.store.documents import document_lines
+
+    lines = {d.line: d.text for d in document_lines(session, plan.source_sha256)}
+    return audit_succession(rows, f"{plan.title}（规划 {plan.id}）", old,
+                            f"{before.title}（规划 {before.id}）", observed, before.period_end, lines)
