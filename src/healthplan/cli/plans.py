@@ -299,6 +299,8 @@ def demo() -> None:
         accounts = create_demo_accounts(db)
     out.print(f"已载入规划 {len(result.plans)} 个（含全国规划节选；无锡市“十三五”规划据其完成情况表重建）。",
               highlight=False)
+    out.print("其中全国 2026–2030 年规划为国家“十五五”规划纲要卫生健康目标（据健康报摘要，无基期值和属性）。",
+              highlight=False)
     out.print(f"全国数据 {result.national_added} 条，均注明出处和原文。\n", highlight=False)
     # The national final evaluation leads: the one plan with real figures to 2025.
     for line in national_summary(by_year[-1], by_year[:-1]):
