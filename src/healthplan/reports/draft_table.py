@@ -147,9 +147,12 @@ def write_draft_docx(title: str, start: int, end: int, rows: list[DraftLine], pa
             _font(merged.paragraphs[0].add_run(text), "仿宋", Pt(10.5))
             merged.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
         r = last + 1
-    widths = (2.2, 1.1, 6.5, 1.8, 1.9, 2.2, 1.5)
+    widths = (2.2, 1.4, 6.2, 1.8, 1.9, 2.2, 1.5)
     from docx.shared import Cm
 
+    table.autofit = False
+    for k, w in enumerate(widths):  # LibreOffice and Word read the grid, Word also the cells
+        table.columns[k].width = Cm(w)
     for row_ in table.rows:
         for k, w in enumerate(widths):
             row_.cells[k].width = Cm(w)

@@ -148,8 +148,13 @@ def new_draft(session: Session, region_text: str, period_text: str, *, from_plan
         source = f"据规划 {plan.id}《{plan.title}》指标表"
     else:
         _, proposals = proposals_for(session, region_text, period_text)
+        # grouped by the catalogue's 领域, in its order (the parent's new indicators join theirs)
+        order = {c: k for k, c in enumerate(catalog.CATEGORIES)}
+        proposals = sorted(proposals, key=lambda p: order.get(catalog.get(p.indicator_id).category, 99))
         lines = [DraftLine(k, catalog.get(p.indicator_id).category, p.name, p.unit, p.indicator_id,
-                           _fmt(p.baseline) if p.baseline is not None else "",
+                           # the 2025年 column holds a 2025 figure only (a 2020 one is not it)
+                           _fmt(p.baseline) if p.baseline is not None and p.baseline_year == start - 1
+                           else "",
                            p.suggested_target or "", "")
                  for k, p in enumerate(proposals, start=1)]
         source = "据建议目标（healthplan draft propose）"
