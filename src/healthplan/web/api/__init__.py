@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from healthplan.web.api import (
     audit_log,
+    drafts,  # noqa: I001
     indicators,
     observations,
     plan_documents,
@@ -17,7 +18,7 @@ from healthplan.web.api import (
 
 PREFIX = "/api/v1"
 MODULES = (tokens, regions, plans, tracking, indicators, observations, search, audit_log,
-           users, plan_documents)
+           users, plan_documents, drafts)
 
 router = APIRouter()
 for module in MODULES:
