@@ -96,7 +96,8 @@ def proposals(request: Request, principal: Reader,
                 "proposals": [p.to_json() for p in items]}
 
 
-@router.post("/drafts", status_code=201, summary="新建规划草案指标表")
+@router.post("/drafts", status_code=201, summary="新建规划草案指标表",
+             responses={404: {"description": "地区不存在"}})
 def create_draft(request: Request, principal: Writer, body: NewDraft) -> dict:
     from healthplan.store.drafts import new_draft
 
