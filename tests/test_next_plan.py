@@ -230,6 +230,7 @@ def test_15th_plan_after_14th_finds_the_planted_baseline_mismatch(demo):
         stored = load_plan(session, extract_plan(document), document=document)[-1]
         plan = session.get(Plan, stored.plan.id)
         assert plan.parent_id == result.national_15th_plan.plan.id  # the national 十五五 targets
+        assert "合成测试样例" in plan.title  # a synthetic fixture says so wherever it is shown
         findings = succession_findings(session, plan)
     kinds = {}
     for f in findings:
