@@ -13,7 +13,10 @@ What goes in, all real and each value with its source:
 * national figures for 2020–2025 (samples/national.yaml: statistical bulletins and news
   releases, each with its publication and the sentence it was read from), as observations
   of 全国: the national plan is evaluated on them, and they are the benchmark beside each
-  region's figures.
+  region's figures;
+* the five national 十五五 targets for 2030 (samples/national_15th_targets.csv, 健康报's
+  summary of the 规划纲要; healthplan.national15) as the plan of 全国 for 2026–2030, with
+  no baseline or attribute (the summary has none): the parent of regional 十五五 plans.
 
 Nothing is invented: regions have no figures after 2020 here, so their 2021–2025 plans
 are evaluated as 无数据 until observations are imported (``observe import``).
@@ -47,6 +50,7 @@ class DemoResult:
     national_added: int = 0
     national_plan: StoredPlan | None = None  # also in ``plans``, last
     national_skipped: list[str] = field(default_factory=list)  # figures not recorded, and why
+    national_15th_plan: StoredPlan | None = None  # also in ``plans``, after national_plan
 
 
 def national_figures() -> list[dict]:
@@ -131,7 +135,25 @@ def build_demo(db: Database, user_id: int | None = None,
     result.plans.append(result.national_plan)
     step("录入全国数据")
     result.national_added = record_national_figures(db, user_id, result.national_skipped)
+    # The national 十五五 targets (2026–2030) last of all, so every earlier id is kept: the
+    # parent of the regional 十五五 plans (none is in the demo; a loaded one links to it).
+    step("载入国家“十五五”规划纲要卫生健康目标（据健康报摘要）")
+    result.national_15th_plan = load_national_15th_plan(db, user_id)
+    result.plans.append(result.national_15th_plan)
     return result
+
+
+def load_national_15th_plan(db: Database, user_id: int | None) -> StoredPlan:
+    """The five national 十五五 targets (healthplan.national15), stored as the plan of 全国
+    for 2026–2030, titled as taken from 健康报's summary; no baseline or attribute."""
+    from healthplan.national15 import national_15th_plan
+    from healthplan.samples import NATIONAL_REGION_CODE
+
+    document, extracted = national_15th_plan()
+    with db.session() as session:
+        stored = load_plan(session, extracted, region_text=NATIONAL_REGION_CODE,
+                           user_id=user_id, document=document)
+    return stored[-1]
 
 
 # Accounts to try the web application on the demo database: one per role, in the sample

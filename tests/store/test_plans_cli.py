@@ -76,7 +76,7 @@ def test_demo_builds_and_evaluates_the_sample(tmp_path):
     result = run(url, "demo")
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "已载入规划 7 个" in out and "全国数据 32 条" in out
+    assert "已载入规划 8 个" in out and "全国数据 32 条" in out
     for title in ("无锡市“十四五”卫生健康发展规划", "江阴市“十四五”卫生健康事业发展规划",
                   "吴中区“十四五”卫生健康规划", "埇桥区卫生健康事业发展“十四五”规划",
                   "连云港市“十四五”卫生健康发展规划", "无锡市“十三五”规划（据《无锡市“十四五”卫生健康发展规划》表1重建）"):
@@ -86,7 +86,7 @@ def test_demo_builds_and_evaluates_the_sample(tmp_path):
     assert "下级规划 3 江阴市" in out
     # Run twice: idempotent
     again = run(url, "demo")
-    assert again.returncode == 0 and "已载入规划 7 个" in again.stdout
+    assert again.returncode == 0 and "已载入规划 8 个" in again.stdout
 
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)

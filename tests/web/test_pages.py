@@ -134,7 +134,8 @@ def test_the_plan_list_follows_the_region_hierarchy_and_the_reader(client, demo)
     order = [text.index(name) for name in ("江苏省", "无锡市", "江阴市", "苏州市", "吴中区",
                                            "连云港市", "安徽省", "埇桥区")]
     assert order == sorted(order)
-    assert text.count('name="plan"') == 7  # every plan (the national one too) can be ticked
+    # every plan (the national ones too: 十四五 excerpt, 十五五 targets) can be ticked
+    assert text.count('name="plan"') == 8
     client.post("/logout", data={"csrf": csrf_of(text)})
     as_user(client, "jiangyin_clerk")
     text = client.get("/").text

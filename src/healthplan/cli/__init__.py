@@ -107,7 +107,18 @@ def user_id(db) -> int:
 
 
 # Register the commands (each module adds its own to `app`).
-from healthplan.cli import audit, compare, ingest, observe, plans, reports, search, track, web  # noqa: E402,F401
+from healthplan.cli import (  # noqa: E402,F401
+    audit,
+    compare,
+    drafts,  # noqa: E402,F401
+    ingest,
+    observe,
+    plans,
+    reports,
+    search,
+    track,
+    web,
+)
 from healthplan.cli import rounds as _rounds  # noqa: E402,F401  (reporting rounds)
 
 

@@ -295,9 +295,9 @@ def demo(
         out.print(f"【{SIMULATED_SOURCE}】本库各地区“十四五”规划2021—2025年的监测值由程序生成，"
                   "不是统计数据，不得引用；网页每页、每份报告的封面和页脚都标明。", highlight=False)
     out.print(f"{'模拟' if simulated else '示例'}数据库：{db.describe()}", highlight=False)
-    # the national plan, five documents, the national figures, (simulated series,)
-    # evaluation, accounts
-    steps = 10 if simulated else 9
+    # the national plans (14th, 15th), five documents, the national figures,
+    # (simulated series,) evaluation, accounts
+    steps = 11 if simulated else 10
     with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("建立示例数据库", total=steps)
 
@@ -323,6 +323,8 @@ def demo(
         step("示例账户")
         accounts = create_demo_accounts(db)
     out.print(f"已载入规划 {len(result.plans)} 个（含全国规划节选；无锡市“十三五”规划据其完成情况表重建）。",
+              highlight=False)
+    out.print("其中全国 2026–2030 年规划为国家“十五五”规划纲要卫生健康目标（据健康报摘要，无基期值和属性）。",
               highlight=False)
     out.print(f"全国数据 {result.national_added} 条，均注明出处和原文。\n", highlight=False)
     # The national final evaluation leads: the one plan with real figures to 2025.
@@ -355,7 +357,8 @@ def demo(
     out.print("以下命令可直接粘贴运行。查看全国规划的终期评价逐项说明：", highlight=False)
     command("evaluate", "--plan", str(national.id), "--year", str(national.period_end))
     out.print("生成填报模板：", highlight=False)
-    command("template", "--plan", str(order[-1].plan.id))
+    current = [item for item in order if item.plan.period_end <= national.period_end]
+    command("template", "--plan", str(current[-1].plan.id))
     if accounts:
         out.print("\n网页版：", highlight=False)
         command("serve")

@@ -471,3 +471,46 @@ class ApprovalLock(Base):
     released_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     released_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     release_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Draft(Base):
+    """A draft indicator table of a region's next plan (规划草案), before it is issued.
+
+    Advice and work in progress, never a plan: its rows are not targets and nothing
+    evaluates them. ``source`` says where it started (proposals, or an existing plan).
+    """
+
+    __tablename__ = "drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    period_start: Mapped[int] = mapped_column(Integer)
+    period_end: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(300), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    region: Mapped[Region] = relationship()
+    rows: Mapped[list[DraftRow]] = relationship(
+        back_populates="draft", cascade="all, delete-orphan", order_by="DraftRow.position")
+
+
+class DraftRow(Base):
+    """One row of a draft indicator table, as the planner wrote it."""
+
+    __tablename__ = "draft_rows"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(100), default="")
+    name: Mapped[str] = mapped_column(String(300))
+    unit: Mapped[str] = mapped_column(String(50), default="")
+    indicator_id: Mapped[str | None] = mapped_column(String(100))
+    baseline_text: Mapped[str] = mapped_column(String(100), default="")
+    target_text: Mapped[str] = mapped_column(String(200), default="")
+    attribute: Mapped[str] = mapped_column(String(10), default="")
+
+    draft: Mapped[Draft] = relationship(back_populates="rows")

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from healthplan.web.api import (
     audit_log,
     bulletins,
+    drafts,
     indicators,
     observations,
     plan_documents,
@@ -19,8 +20,7 @@ from healthplan.web.api import (
 
 PREFIX = "/api/v1"
 MODULES = (tokens, regions, plans, tracking, indicators, observations, search, audit_log,
-           users, plan_documents, bulletins,
-           rounds)
+           users, plan_documents, bulletins, rounds, drafts)
 
 router = APIRouter()
 for module in MODULES:
