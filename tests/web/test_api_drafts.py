@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 
-from web_helpers import WUXI, auth
+import pytest
+from web_helpers import WUXI, auth, snapshot
 
 
 def test_proposals_and_a_draft_round_trip(client, users):
@@ -52,3 +53,32 @@ def test_proposals_and_a_draft_round_trip(client, users):
     # a clerk of another region may not write a draft for 无锡市
     assert client.post("/api/v1/drafts", json={"region": "无锡市"},
                        headers=auth(users["clerk_lyg"])).status_code == 403
+
+
+# Writing a draft is planning work (Action.load_plan): admins anywhere, a planner within
+# their own region; clerks and viewers never. One row per user.
+DRAFT_WRITERS = {"admin": 201, "planner": 201, "clerk": 403, "clerk_lyg": 403, "viewer": 403,
+                 None: 401}
+
+
+@pytest.mark.parametrize("user", list(DRAFT_WRITERS))
+def test_who_may_write_a_draft_of_wuxi(sqlite_client, sqlite_web_db, users, user):
+    headers = auth(users[user]) if user else {}
+    before = snapshot(sqlite_web_db)
+    made = sqlite_client.post("/api/v1/drafts", json={"region": "无锡市", "period": "2026-2030"},
+                              headers=headers)
+    assert made.status_code == DRAFT_WRITERS[user], made.text
+    if made.status_code != 201:
+        assert snapshot(sqlite_web_db) == before
+        return
+    # The same user may replace the draft's rows from its own workbook.
+    draft = made.json()["id"]
+    book = sqlite_client.get(f"/api/v1/drafts/{draft}/file", params={"format": "xlsx"},
+                             headers=headers)
+    up = sqlite_client.put(f"/api/v1/drafts/{draft}/file", headers=headers,
+                           files={"file": ("d.xlsx", book.content)})
+    assert up.status_code == 200, up.text
+    # ... and nobody below may.
+    viewer = sqlite_client.put(f"/api/v1/drafts/{draft}/file", headers=auth(users["viewer"]),
+                               files={"file": ("d.xlsx", book.content)})
+    assert viewer.status_code == 403

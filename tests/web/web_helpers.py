@@ -64,7 +64,8 @@ def make_app(db, **settings):
 # --------------------------------------------------------------------------- helpers
 
 DATA_TABLES = ("observations", "imports", "plans", "targets", "progress_entries", "users",
-               "api_tokens")
+               "api_tokens", "report_rounds", "report_tasks", "report_flags",
+               "report_transitions", "approval_locks", "drafts", "draft_rows")
 
 
 def snapshot(db) -> dict[str, int]:
