@@ -321,13 +321,14 @@ def _indicator_table(document, report: Report) -> None:
     rows = []
     for s in report.indicators:
         latest = "—" if s.latest_value is None else format_number(s.latest_value)
-        verdict = s.verdict_cn + (f"／{s.final_label}" if final and s.final_label else "")
+        verdict = s.verdict_cn + (f"／{s.final_label}" if final and s.final_label
+                                  and s.final_label != s.verdict_cn else "")
         rows.append([str(s.position), s.name, s.unit or "—", s.attribute or "—",
                      s.baseline_text or "—", s.target_text or "—", latest,
                      str(s.latest_year or "—"), verdict])
     _table(document, ["序号", "指标", "单位", "属性", "基期值", "目标值", "最新值", "年份",
                       "结论／终期分类" if final else "结论"],
-           rows, widths=[0.9, 3.3, 1.5, 1.5, 1.6, 1.8, 1.4, 1.3, 2.3], nowrap=(0, 2, 3, 4, 7))
+           rows, widths=[1.1, 3.0, 1.5, 1.5, 1.6, 1.8, 1.6, 1.3, 2.2], nowrap=(0, 2, 3, 4, 7))
 
 
 def _indicator_sections(document, report: Report, charts: bool, picture_runs: list) -> None:
@@ -337,8 +338,9 @@ def _indicator_sections(document, report: Report, charts: bool, picture_runs: li
 
     charted = [s for s in report.indicators if s.charted]
     rest = [s for s in report.indicators if not s.charted]
-    _para(document, f"有两年及以上监测值的 {len(charted)} 项指标逐项说明如下（附趋势图）；"
-                    + (f"其余 {len(rest)} 项监测值不足两年，其结论和说明见本章末的表格。" if rest else ""))
+    if charted:
+        _para(document, f"有两年及以上监测值的 {len(charted)} 项指标逐项说明如下（附趋势图）；"
+                        + (f"其余 {len(rest)} 项监测值不足两年，其结论和说明见本章末的表格。" if rest else ""))
     for k, s in enumerate(charted):
         attribute = f"（{s.attribute}）" if s.attribute else ""
         _subheading(document, f"（{cn_number(k + 1)}）{s.name}{attribute}")
