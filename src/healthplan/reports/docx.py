@@ -309,7 +309,7 @@ def _missing_final(document, report: Report) -> None:
         rows.append([str(s.position), s.name, latest,
                      f"{report.region}；" + str(Placeholder("数据来源（统计公报或业务处室）"))])
     _table(document, ["序号", "指标", "已有最近值", "数据提供单位"], rows,
-           widths=[1.1, 5.6, 3.2, 5.7], nowrap=(0, 2))
+           widths=[1.1, 5.2, 3.6, 5.7], nowrap=(0,))
 
 
 def _indicator_table(document, report: Report) -> None:
@@ -328,7 +328,7 @@ def _indicator_table(document, report: Report) -> None:
                      str(s.latest_year or "—"), verdict])
     _table(document, ["序号", "指标", "单位", "属性", "基期值", "目标值", "最新值", "年份",
                       "结论／终期分类" if final else "结论"],
-           rows, widths=[1.1, 3.0, 1.5, 1.5, 1.6, 1.8, 1.6, 1.3, 2.2], nowrap=(0, 2, 3, 4, 7))
+           rows, widths=[1.1, 3.0, 1.5, 1.5, 1.6, 1.8, 1.6, 1.3, 2.2], nowrap=(0, 2, 3, 7))
 
 
 def _indicator_sections(document, report: Report, charts: bool, picture_runs: list) -> None:
@@ -444,7 +444,8 @@ def _annex(document, report: Report) -> None:
 def _table(document, header: list[str], rows: list[list[str]], *, widths: list[float],
            nowrap: tuple[int, ...] = ()):
     """A table with fixed column widths (cm, summing to the text width at most); the
-    ``nowrap`` columns keep each cell on one line (属性, 单位, 基期值 …)."""
+    ``nowrap`` columns keep each cell on one line (序号, 单位, 属性 — short values only:
+    LibreOffice clips a longer one); the widths are wide enough for a 基期值 such as 77.93."""
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
