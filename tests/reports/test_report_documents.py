@@ -10,6 +10,7 @@ from docx import Document
 from cli_helpers import assert_bad_input, run_cli
 from healthplan.reports import write_report
 from healthplan.reports.content import ReportError, build_report
+from healthplan.store.models import Plan
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -33,12 +34,20 @@ def test_html_is_one_self_contained_page(demo, tmp_path):
         report = build_report(session, 3, "midterm")
     path = write_report(report, tmp_path / "r.html", "html")
     html = path.read_text(encoding="utf-8")
-    assert html.startswith("<!DOCTYPE html>") and "<svg" in html
+    # no data over two years in 江阴市's plan: no charts, one table of the indicators
+    assert html.startswith("<!DOCTYPE html>") and "<svg" not in html
+    assert "<caption>表3　监测值不足两年的指标</caption>" in html
     # nothing to fetch: no external scripts, styles, images or fonts (XML namespaces are names)
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//|url\(\s*["']?(https?:)?//|@import""",
                          html, re.I)
     assert "《江阴市“十四五”卫生健康事业发展规划（2021—2025年）》中期评估报告" in html
-    assert html.count("<h3>") >= 31
+    with demo.session() as session:
+        national = next(p.id for p in session.query(Plan) if p.region.code == "000000")
+        report = build_report(session, national, "midterm")
+    html = write_report(report, tmp_path / "n.html", "html").read_text(encoding="utf-8")
+    charted = [s for s in report.indicators if s.charted]
+    assert charted and html.count("<svg") == len(charted) == html.count("<figcaption>图")
+    assert f"<figcaption>图{len(charted)}　" in html
 
 
 def test_bad_requests_are_refused(demo, tmp_path):

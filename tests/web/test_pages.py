@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -214,6 +215,8 @@ def test_report_downloads(client, demo, fmt, magic):
     assert response.status_code == 200
     assert response.content.startswith(magic)
     assert "filename*=UTF-8''" in response.headers["content-disposition"]
+    name = unquote(response.headers["content-disposition"].split("filename*=UTF-8''")[1])
+    assert name == f"江阴市_2021-2025_中期评估报告.{fmt}"
 
 
 def test_the_template_download(client, demo):

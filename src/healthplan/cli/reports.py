@@ -34,8 +34,7 @@ def report(
     try:
         with db.session() as session:
             content = build_report(session, plan, kind.value, year)
-        path = out or Path(f"{content.region}_{content.period[0]}-{content.period[1]}_"
-                           f"{content.kind_cn}.{format.value}")
+        path = out or Path(content.file_name(format.value))
         if path.suffix.lower() != f".{format.value}":
             raise ReportError(f"{path}：扩展名应为 .{format.value}")
         write_report(content, path, format.value)

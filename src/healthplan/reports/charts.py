@@ -201,7 +201,8 @@ def _draw(section: IndicatorSection, year: int):
     path = section.expected_path()
     if path:
         ax.plot([x for x, _ in path], [y for _, y in path], zorder=2, **_PATH_LINE)
-        legend.append(("预期进度", _PATH_LINE))
+        held = path[0][1] == path[-1][1] and path[-1][1] != section.threshold
+        legend.append(("预期：保持（基期已达到目标）" if held else "预期进度", _PATH_LINE))
         ys += [y for _, y in path]
 
     if section.baseline_value is not None:

@@ -7,6 +7,7 @@ is a :class:`Placeholder` for the author, never invented prose.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -78,16 +79,37 @@ class IndicatorSection:
     binding_shortfall: bool
     observations: list[Point] = field(default_factory=list)  # current values, oldest first
     benchmark: Point | None = None  # the national figure
+    final_label: str | None = None  # 提前完成/完成/基本完成/未完成… (healthplan.final)
+    final_explanation: str = ""
+    final_year_used: int | None = None
+    final_pending: bool = False  # judged on an earlier year's value: the final figure is due
 
     @property
     def verdict_cn(self) -> str:
         return VERDICT_CN[self.verdict]
 
     def expected_path(self) -> list[tuple[int, float]]:
-        """The straight line from the baseline to the target figure, for charts."""
+        """The straight line from the baseline to the target figure, for charts. A floor
+        (or ceiling) the baseline already meets is held, not planned to worsen: ≥95 from a
+        baseline of 99.7 is a flat line at 99.7 (保持)."""
         if self.baseline_value is None or self.threshold is None:
             return []
-        return [(self.base_year, self.baseline_value), (self.target_year, self.threshold)]
+        end = self.threshold
+        if "越高越好" in self.rule and self.baseline_value >= self.threshold:
+            end = self.baseline_value
+        elif "越低越好" in self.rule and self.baseline_value <= self.threshold:
+            end = self.baseline_value
+        return [(self.base_year, self.baseline_value), (self.target_year, end)]
+
+    @property
+    def charted(self) -> bool:
+        """A chart only where it shows a change: at least two observed years."""
+        return len(self.observations) >= 2
+
+    @property
+    def final_missing(self) -> bool:
+        """No value for the target year (the final figure still to be supplied)."""
+        return self.latest_year != self.target_year and self.verdict != "needs_judgement"
 
 
 @dataclass
@@ -163,11 +185,44 @@ class Report:
         return KINDS[self.kind]
 
     @property
+    def plan_title(self) -> str:
+        """The plan as its title reads, without a reconstruction note."""
+        return self.title.split("（据《")[0]
+
+    def plan_reference(self) -> str:
+        """The plan named by title and issuer: 国务院办公厅《…》（2022年5月印发）."""
+        issued = f"（{cn_date(self.issued_on)}印发）" if self.issued_on else ""
+        return f"{self.issuer or ''}《{self.plan_title}》{issued}"
+
+    def file_name(self, format: str) -> str:
+        """无锡市_2021-2025_2024年度监测报告.docx — the same in the CLI and the browser."""
+        what = f"{self.year}年度监测报告" if self.kind == "annual" else self.kind_cn
+        return f"{self.region}_{self.period[0]}-{self.period[1]}_{what}.{format}"
+
+    def title_lines(self) -> list[str]:
+        """The title page's lines under the title — the one place the Word and HTML title
+        pages are built from; the simulated database's words (``notice``) are set above them
+        and in every page's footer by each renderer."""
+        start, end = self.period
+        lines = [f"规划期：{start}—{end}年　　评价年份：{self.year}年",
+                 f"地区：{self.region}（行政区划代码 {self.region_code}）"]
+        if self.document_number or self.issuer:
+            lines.append("规划印发：" + "　".join(x for x in (
+                self.issuer, self.document_number, cn_date(self.issued_on)) if x))
+        return lines
+
+    def missing_final(self) -> list[IndicatorSection]:
+        """In a final report: indicators without a target-year value, to be supplied."""
+        if self.kind != "final":
+            return []
+        return [s for s in self.indicators if s.final_missing]
+
+    @property
     def report_title(self) -> str:
         """《无锡市“十四五”卫生健康发展规划》2023年度监测报告."""
         what = f"{self.year}年度监测报告" if self.kind == "annual" else self.kind_cn
         # A plan rebuilt from a completion table: "X规划（据《Y》表1重建）" → 《X规划》
-        return f"《{self.title.split('（据《')[0]}》{what}"
+        return f"《{self.plan_title}》{what}"
 
     def counts(self) -> dict[str, int]:
         counts = {v: 0 for v in VERDICT_ORDER}
@@ -183,7 +238,7 @@ class Report:
         used: dict[str, list[str]] = {}
         for section in self.indicators:
             for point in [*section.observations, *([section.benchmark] if section.benchmark else [])]:
-                names = used.setdefault(point.source, [])
+                names = used.setdefault(source_title(point.source), [])
                 label = section.name if point is not section.benchmark else f"{section.name}（全国）"
                 if label not in names:
                     names.append(label)
@@ -265,6 +320,10 @@ def build_report(session: Session, plan_id: int, kind: str, year: int | None = N
             binding_shortfall=t.binding_shortfall, observations=points,
             benchmark=(Point(t.benchmark.year, t.benchmark.value, t.benchmark.source)
                        if t.benchmark else None),
+            final_label=t.final.label if t.final and kind == "final" else None,
+            final_explanation=t.final.explanation if t.final and kind == "final" else "",
+            final_year_used=t.final.year_used if t.final else None,
+            final_pending=bool(t.final and t.final.pending),
         ))
     from healthplan.store.progress import tracked_items
 
@@ -346,13 +405,57 @@ def _unit(unit: str) -> str:
     return "" if unit in ("", "—") else _display_unit(unit)
 
 
-def data_sentence(s: IndicatorSection) -> str:
-    """The target and every figure used, for the indicator's section."""
-    if s.observations:
-        values = "；".join(f"{p.year}年{format_number(p.value)}{_unit(s.unit)}" for p in s.observations)
-        text = f"监测值：{values}（来源见附件）。"
-    else:
-        text = "暂无监测值。"
-    if s.benchmark is not None:
+_DIRECTION = re.compile(r"([^（）：，。；\s]+)（指标越(高|低)越好，按[≥≤]\1判断）")
+
+
+def plain(text: str) -> str:
+    """Wording a person writes: "4.5人（指标越高越好，按≥4.5人判断）" → "4.5人及以上"."""
+    return _DIRECTION.sub(lambda m: f"{m.group(1)}{'及以上' if m.group(2) == '高' else '及以下'}",
+                          text)
+
+
+def explanation(s: IndicatorSection) -> str:
+    """The verdict's explanation, then (in a final report) the class, said once."""
+    text = plain(s.explanation)
+    if s.final_label and s.final_explanation:
+        text += f"终期评估分类：{s.final_explanation}"
+    return text
+
+
+def data_sentence(s: IndicatorSection, figure: str | None = None) -> str:
+    """What the explanation does not already say: where the series is (the figure) and
+    the national figure; "" when there is nothing more."""
+    text = ""
+    if figure and s.charted:
+        values = "、".join(f"{p.year}年{format_number(p.value)}{_unit(s.unit)}" for p in s.observations)
+        text = f"规划期内各年监测值（{values}）见{figure}。"
+    if s.benchmark is not None and "全国" not in s.explanation:
         text += f"全国{s.benchmark.year}年为{format_number(s.benchmark.value)}{_unit(s.unit)}。"
-    return f"目标：{s.rule}。{text}"
+    return text
+
+
+def cn_date(value: str | date | None) -> str:
+    """2022-03-05 → 2022年3月5日; 2022-05 → 2022年5月; anything else as it is."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    m = re.fullmatch(r"(\d{4})[-./](\d{1,2})(?:[-./](\d{1,2}))?", value.strip())
+    if not m:
+        return value
+    y, mo, d = m.groups()
+    return f"{y}年{int(mo)}月" + (f"{int(d)}日" if d else "")
+
+
+def source_title(source: str) -> str:
+    """A source as a reader cites it: 《…》表2，第104行 (no stray spaces)."""
+    text = re.sub(r"表 (?=[“\d])", "表", source)
+    text = re.sub(r"第 (\d+) 行", r"，第\1行", text)
+    return text.replace("，，", "，")
+
+
+def final_rules() -> list[str]:
+    """The classification rules of a final evaluation, for the report's notes."""
+    from healthplan.final import FINAL_RULES
+
+    return list(FINAL_RULES.values())

@@ -30,6 +30,7 @@ from healthplan.reports.content import (
     IndicatorSection,
     Placeholder,
     Report,
+    cn_date,
 )
 from healthplan.reports.output import write_atomically
 from healthplan.targets import _fmt
@@ -214,7 +215,8 @@ def _notes_sheet(sheet, report: Report) -> None:
     sheet.column_dimensions["B"].width = 100
     wrap = Alignment(wrap_text=True, vertical="top")
     plain = Font(size=FONT_SIZE)
-    issued = "，".join(x for x in (report.issuer, report.issued_on, report.document_number) if x)
+    issued = "，".join(x for x in (report.issuer, cn_date(report.issued_on), report.document_number)
+                      if x)
     info = [
         ("报告", report.report_title),
         ("规划", f"《{report.title}》（{'征求意见稿' if report.status == 'draft' else '正式稿'}）"),
@@ -223,8 +225,7 @@ def _notes_sheet(sheet, report: Report) -> None:
         ("报告类型", report.kind_cn),
         ("评价年份", f"{report.year}年"),
         ("印发", issued or "—"),
-        ("规划文件", report.source_name),
-        ("生成日期", report.generated_on.isoformat()),
+        ("生成日期", cn_date(report.generated_on)),
         ("结论汇总", report.summary_sentence()),
     ]
     rows: list[tuple[str, str, str | None]] = [("说明", "", None)]

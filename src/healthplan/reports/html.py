@@ -11,10 +11,14 @@ from healthplan.reports.content import (
     VERDICT_TEXT,
     Placeholder,
     Report,
+    cn_date,
     cn_number,
     data_sentence,
+    explanation,
+    final_rules,
     format_number,
     notice_text,
+    plain,
 )
 from healthplan.reports.output import write_atomically
 
@@ -28,9 +32,10 @@ def render_report_html(report: Report, *, charts: bool = True) -> str:
     if charts:
         from healthplan.reports.charts import indicator_charts
 
-        images = indicator_charts(report.indicators, year=report.year, fmt="svg")
+        charted = [s for s in report.indicators if s.charted]
+        images = indicator_charts(charted, year=report.year, fmt="svg") if charted else []
         svgs = {s.target_id: image.decode("utf-8") for s, image in
-                zip(report.indicators, images, strict=True)}
+                zip(charted, images, strict=True)}
 
     def chart(section) -> str:
         svg = svgs[section.target_id]
@@ -39,6 +44,8 @@ def render_report_html(report: Report, *, charts: bool = True) -> str:
     return _ENVIRONMENT.get_template("report.html").render(
         report=report, charts=charts, chart=chart, notice_text=notice_text, num=format_number, cn_number=cn_number,
         data_sentence=data_sentence, placeholder=lambda text: str(Placeholder(text)),
+        explanation=explanation, cn_date=cn_date, final_rules=final_rules, plain=plain,
+        verdict_text=VERDICT_TEXT,
         verdict_name=lambda v: VERDICT_TEXT[v].split("：")[0],
         verdict_meaning=lambda v: VERDICT_TEXT[v].split("：", 1)[-1],
     )

@@ -285,8 +285,7 @@ def get_report(request: Request, plan_id: PlanId, principal: Annotated[Principal
         except ReportError as exc:
             raise Problem(422, str(exc)) from None
     folder = tempfile.mkdtemp(prefix="healthplan-report-")
-    name = (f"{content.region}_{content.period[0]}-{content.period[1]}_{content.kind_cn}"
-            f".{format.value}")
+    name = content.file_name(format.value)
     path = Path(folder) / f"report.{format.value}"
     try:
         write_report(content, path, format.value)

@@ -342,8 +342,7 @@ def report_download(request: Request, plan_id: int, kind: str = "annual", format
         except ReportError as exc:
             raise PageError(str(exc), 400, "无法生成报告") from None
         data = _written(lambda path: write_report(report, path, format), format)
-        what = f"{report.year}年度监测报告" if kind == "annual" else KIND_CN[kind]
-        name = f"{plan.region.name}{plan.period}{what}.{format}"
+        name = report.file_name(format)
     return attachment(data, name, MEDIA[format])
 
 
