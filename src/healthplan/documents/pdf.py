@@ -173,19 +173,19 @@ def _read_pages_pdfium(path: str, data: bytes) -> list[_Page] | None:
         if not len(pdf):
             return None
         check_pages(path, len(pdf))
-        pages, chars, unmapped = [], 0, 0
+        pages, chars, checked, unmapped = [], 0, 0, 0
         for index in range(len(pdf)):
             page = pdf[index]
             textpage = page.get_textpage()
             try:
-                read, count, bad = _read_page_pdfium(index + 1, page, textpage)
+                read, count, sample, bad = _read_page_pdfium(index + 1, page, textpage)
             except FallbackPage:
                 if plumber is None:
                     import pdfplumber
 
                     plumber = pdfplumber.open(io.BytesIO(data))
                 plumber_page = plumber.pages[index]
-                count = len(plumber_page.chars)
+                count = sample = len(plumber_page.chars)
                 bad = sum(1 for ch in plumber_page.chars if ch["text"].startswith("(cid:"))
                 read = _read_page(plumber_page)
                 plumber_page.close()
@@ -194,10 +194,11 @@ def _read_pages_pdfium(path: str, data: bytes) -> list[_Page] | None:
                 page.close()
             pages.append(read)
             chars += count
+            checked += sample
             unmapped += bad
         if not chars:
             raise DocumentError(path, _NO_TEXT)
-        if unmapped > chars * 0.3:
+        if unmapped > checked * 0.3:
             raise DocumentError(path, _GARBLED)
         return pages
     finally:
@@ -206,9 +207,9 @@ def _read_pages_pdfium(path: str, data: bytes) -> list[_Page] | None:
         pdf.close()
 
 
-def _read_page_pdfium(number: int, page, textpage) -> tuple[_Page, int, int]:
-    """One page: its text lines and ruled tables; and its number of characters and of
-    characters without a Unicode map (the (cid:…) check)."""
+def _read_page_pdfium(number: int, page, textpage) -> tuple[_Page, int, int, int]:
+    """One page: its text lines and ruled tables; its number of characters; of those
+    checked for a Unicode map, how many and how many have none (the (cid:…) check)."""
     from healthplan.documents.pdf_pdfium import (
         cell_text,
         find_grids,
@@ -266,7 +267,7 @@ def _read_page_pdfium(number: int, page, textpage) -> tuple[_Page, int, int]:
         table.pages = [number] * len(rows)
         result.items.append(table)
     result.items.sort(key=lambda item: item.top)
-    return result, len(text.chars), text.unmapped
+    return result, len(text.chars), text.checked, text.unmapped
 
 
 def _read_pages(path: str, data: bytes) -> list[_Page]:

@@ -30,6 +30,7 @@ _THIN = 3.0  # a filled shape at most this thick is a ruling line
 _SNAP = 3.0  # ruling segments this close (across) are one line (pdfplumber: snap 3)
 _JOIN = 3.0  # and joined when their ends are this close (pdfplumber: join 3)
 _MIN_EDGE = 3.0  # shorter ruling segments are ignored (pdfplumber: edge_min_length 3)
+_SPACE_WIDTH = 0.25  # of the font size: a gap this wide is a space (see page_chars)
 _TOUCH = 3.0  # segments this close to crossing belong to one table (intersection 3)
 
 
@@ -37,14 +38,14 @@ class FallbackPage(Exception):
     """The page is read with pdfplumber instead (the reason is the message)."""
 
 
-@dataclass(frozen=True)
 class Char:
-    text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    size: float
+    """A printed character, in pdfplumber's coordinates (points, y from the page top)."""
+
+    __slots__ = ("text", "x0", "x1", "top", "bottom", "size", "generated")
+
+    def __init__(self, text, x0, x1, top, bottom, size, generated=False):
+        self.text, self.x0, self.x1 = text, x0, x1
+        self.top, self.bottom, self.size, self.generated = top, bottom, size, generated
 
     def __getitem__(self, key: str):  # the dict-style access `pdf._wrapped_cells` uses
         return getattr(self, key)
@@ -56,47 +57,70 @@ class Char:
 @dataclass
 class PageText:
     chars: list[Char]
-    unmapped: int  # characters whose font has no Unicode map for them
+    checked: int  # characters checked for a Unicode map (a sample, see page_chars)
+    unmapped: int  # of those, the ones whose font has no Unicode map for them
     height: float
 
 
+_SAMPLE = 4  # every 4th character is checked for a Unicode map and for rotation
+
+
 def page_chars(page, textpage) -> PageText:
-    """The characters of a page (pdfium's generated spaces and line breaks left out)."""
+    """The characters of a page, pdfium's line breaks left out.
+
+    The text comes in one call (FPDFText_GetText), then one box and one font size per
+    character: ctypes calls are most of the cost. The Unicode-map check (the (cid:…)
+    refusal) and the rotation check look at every 4th character, enough for their
+    thresholds (30 % of the characters; any rotated text).
+    """
+    import array
+
     import pypdfium2.raw as raw
 
-    width, height = page.get_size()
+    _, height = page.get_size()
     handle = textpage.raw
     count = raw.FPDFText_CountChars(handle)
+    buffer = ctypes.create_string_buffer(count * 2 + 2)
+    written = raw.FPDFText_GetText(handle, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
+    codes = array.array("H", buffer.raw[: max(written - 1, 0) * 2])
+    if len(codes) != count or any(0xD800 <= code < 0xE000 for code in codes):
+        # characters outside the BMP take two places in the text: one call each instead
+        codes = [raw.FPDFText_GetUnicode(handle, i) for i in range(count)]
     rect = raw.FS_RECTF()
+    box, size_of = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetFontSize
     chars: list[Char] = []
-    unmapped = 0
-    for i in range(count):
-        if raw.FPDFText_IsGenerated(handle, i) == 1:
+    checked = unmapped = 0
+    for i, code in enumerate(codes):
+        if code in (10, 13, 0, 0xFFFF) or 0xD800 <= code < 0xE000:
             continue
-        code = raw.FPDFText_GetUnicode(handle, i)
-        if code in (0, 0xFFFE, 0xFFFF) or 0xD800 <= code < 0xE000:
-            continue  # nothing, or half of a surrogate pair (not in the plans' fonts)
-        if raw.FPDFText_HasUnicodeMapError(handle, i) == 1:
-            unmapped += 1
-        angle = raw.FPDFText_GetCharAngle(handle, i)
-        if angle > 0.01 and abs(angle - 6.283185) > 0.01:
-            raise FallbackPage("rotated text")
-        if not raw.FPDFText_GetLooseCharBox(handle, i, rect):
+        if not box(handle, i, rect):
             continue
-        text = chr(code)
-        if text in "\r\n":
+        if code == 32 or code == 0x3000 or code == 0xA0 or code == 9:
+            # A space has no height of its own: it goes on the line of the character
+            # before it (one that starts a line is dropped). A space pdfium adds between
+            # two characters ("generated") is kept when the gap is wide enough: see
+            # _line_text.
+            if chars and rect.left >= chars[-1].x1 - 1:
+                before = chars[-1]
+                generated = raw.FPDFText_IsGenerated(handle, i) == 1
+                chars.append(
+                    Char(" ", rect.left, rect.right, before.top, before.bottom, 0.0, generated)
+                )
             continue
+        if i % _SAMPLE == 0:
+            checked += 1
+            if raw.FPDFText_HasUnicodeMapError(handle, i) == 1:
+                unmapped += 1
+            angle = raw.FPDFText_GetCharAngle(handle, i)
+            if angle > 0.01 and abs(angle - 6.283185) > 0.01:
+                raise FallbackPage("rotated text")
+        # pdfium's mark for a hyphen that ends a line: 2 one by one, 0xFFFE in the text
+        text = "-" if code in (2, 0xFFFE) else chr(code)
         chars.append(
-            Char(
-                text=text,
-                x0=rect.left,
-                x1=rect.right,
-                top=height - rect.top,
-                bottom=height - rect.bottom,
-                size=raw.FPDFText_GetFontSize(handle, i),
-            )
+            Char(text, rect.left, rect.right, height - rect.top, height - rect.bottom,
+                 size_of(handle, i))
         )
-    return PageText(chars, unmapped, height)
+    return PageText(chars, checked, unmapped, height)
 
 
 def text_lines(chars: list[Char]) -> list[tuple[float, float, str]]:
@@ -128,19 +152,36 @@ def _cluster_lines(chars: list[Char]) -> list[list[Char]]:
 
 
 def _line_text(line: list[Char]) -> str:
+    """Words joined by one space, as pdfplumber: a space character or a gap wider than
+    the tolerance ends a word.
+
+    pdfium reports as "generated" both spaces it makes up at gaps (the 1/5 em LibreOffice
+    leaves between Chinese and Latin text, the place of a quotation mark drawn later in
+    the content stream) and some printed ones (LibreOffice's narrow spaces between
+    Chinese and digits). A generated space counts only where the characters on either
+    side of it leave a gap of at least a quarter of the font size (the width of a space
+    in most fonts).
+    """
+    printed = [ch for ch in line if not ch.text.isspace()]
     parts: list[str] = []
     previous = None
+    k = 0  # the next printed character
     for char in line:
-        if (
-            previous is not None
-            and char.x0 - previous.x1 > _X_TOLERANCE
-            and not previous.text.isspace()
-            and not char.text.isspace()
-        ):
+        if char.text.isspace():
+            if previous is None or not parts or parts[-1] == " ":
+                continue
+            if char.generated:
+                following = printed[k] if k < len(printed) else None
+                if following is None or following.x0 - previous.x1 < _SPACE_WIDTH * previous.size:
+                    continue
+            parts.append(" ")
+            continue
+        if previous is not None and char.x0 - previous.x1 > _X_TOLERANCE and parts[-1] != " ":
             parts.append(" ")
         parts.append(char.text)
         previous = char
-    return "".join(parts)
+        k += 1
+    return "".join(parts).strip()
 
 
 # --- ruling lines and tables ---------------------------------------------------------
@@ -170,8 +211,11 @@ def ruling_segments(page, height: float) -> list[Segment]:
     left, bottom = ctypes.c_float(), ctypes.c_float()
     right, top = ctypes.c_float(), ctypes.c_float()
     matrix = raw.FS_MATRIX()
-    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=1):
-        handle = obj.raw
+    page_handle = page.raw
+    for number in range(raw.FPDFPage_CountObjects(page_handle)):
+        handle = raw.FPDFPage_GetObject(page_handle, number)
+        if raw.FPDFPageObj_GetType(handle) != raw.FPDF_PAGEOBJ_PATH:
+            continue
         raw.FPDFPath_GetDrawMode(handle, ctypes.byref(fill), ctypes.byref(stroke))
         raw.FPDFPageObj_GetBounds(
             handle, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
