@@ -262,6 +262,7 @@ def _read_page_pdfium(number: int, page, textpage) -> tuple[_Page, int, int, int
                     rows[r][c] = folded
                     ids[r][c] = id_base + n
         inside = [ch for chars in cell_chars for ch in chars]
+        text.font_sizes(inside)
         wrapped = _wrapped_cells(inside, grid.cells, xs, ys, ids, id_base)
         table = _Table(top=ys[0], rows=rows, ids=ids, xs=xs, wrapped=wrapped)
         table.pages = [number] * len(rows)

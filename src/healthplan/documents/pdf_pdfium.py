@@ -41,11 +41,12 @@ class FallbackPage(Exception):
 class Char:
     """A printed character, in pdfplumber's coordinates (points, y from the page top)."""
 
-    __slots__ = ("text", "x0", "x1", "top", "bottom", "size", "generated")
+    __slots__ = ("text", "x0", "x1", "top", "bottom", "size", "index", "generated")
 
-    def __init__(self, text, x0, x1, top, bottom, size, generated=False):
-        self.text, self.x0, self.x1 = text, x0, x1
-        self.top, self.bottom, self.size, self.generated = top, bottom, size, generated
+    def __init__(self, text, x0, x1, top, bottom, index, generated=False):
+        self.text, self.x0, self.x1, self.top, self.bottom = text, x0, x1, top, bottom
+        self.size = 0.0  # the font size: asked of pdfium only where needed (font_sizes)
+        self.index, self.generated = index, generated
 
     def __getitem__(self, key: str):  # the dict-style access `pdf._wrapped_cells` uses
         return getattr(self, key)
@@ -60,6 +61,16 @@ class PageText:
     checked: int  # characters checked for a Unicode map (a sample, see page_chars)
     unmapped: int  # of those, the ones whose font has no Unicode map for them
     height: float
+    textpage: object  # pdfium's text page, open while the page is read
+
+    def font_sizes(self, chars: list[Char]) -> None:
+        """Set the font size of these characters (one ctypes call each)."""
+        import pypdfium2.raw as raw
+
+        handle = self.textpage.raw
+        for char in chars:
+            if not char.size and not char.text.isspace():
+                char.size = raw.FPDFText_GetFontSize(handle, char.index)
 
 
 _SAMPLE = 4  # every 4th character is checked for a Unicode map and for rotation
@@ -68,8 +79,8 @@ _SAMPLE = 4  # every 4th character is checked for a Unicode map and for rotation
 def page_chars(page, textpage) -> PageText:
     """The characters of a page, pdfium's line breaks left out.
 
-    The text comes in one call (FPDFText_GetText), then one box and one font size per
-    character: ctypes calls are most of the cost. The Unicode-map check (the (cid:…)
+    The text comes in one call (FPDFText_GetText), then one box per character (font
+    sizes later, only where needed): ctypes calls are most of the cost. The Unicode-map check (the (cid:…)
     refusal) and the rotation check look at every 4th character, enough for their
     thresholds (30 % of the characters; any rotated text).
     """
@@ -87,7 +98,7 @@ def page_chars(page, textpage) -> PageText:
         # characters outside the BMP take two places in the text: one call each instead
         codes = [raw.FPDFText_GetUnicode(handle, i) for i in range(count)]
     rect = raw.FS_RECTF()
-    box, size_of = raw.FPDFText_GetLooseCharBox, raw.FPDFText_GetFontSize
+    box = raw.FPDFText_GetLooseCharBox
     chars: list[Char] = []
     checked = unmapped = 0
     for i, code in enumerate(codes):
@@ -103,8 +114,10 @@ def page_chars(page, textpage) -> PageText:
             if chars and rect.left >= chars[-1].x1 - 1:
                 before = chars[-1]
                 generated = raw.FPDFText_IsGenerated(handle, i) == 1
+                if generated and not before.size:  # _line_text compares the gap with it
+                    before.size = raw.FPDFText_GetFontSize(handle, before.index)
                 chars.append(
-                    Char(" ", rect.left, rect.right, before.top, before.bottom, 0.0, generated)
+                    Char(" ", rect.left, rect.right, before.top, before.bottom, i, generated)
                 )
             continue
         if i % _SAMPLE == 0:
@@ -116,11 +129,8 @@ def page_chars(page, textpage) -> PageText:
                 raise FallbackPage("rotated text")
         # pdfium's mark for a hyphen that ends a line: 2 one by one, 0xFFFE in the text
         text = "-" if code in (2, 0xFFFE) else chr(code)
-        chars.append(
-            Char(text, rect.left, rect.right, height - rect.top, height - rect.bottom,
-                 size_of(handle, i))
-        )
-    return PageText(chars, checked, unmapped, height)
+        chars.append(Char(text, rect.left, rect.right, height - rect.top, height - rect.bottom, i))
+    return PageText(chars, checked, unmapped, height, textpage)
 
 
 def text_lines(chars: list[Char]) -> list[tuple[float, float, str]]:
