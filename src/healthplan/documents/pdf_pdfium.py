@@ -114,11 +114,11 @@ def page_chars(page, textpage) -> PageText:
             if chars and rect.left >= chars[-1].x1 - 1:
                 before = chars[-1]
                 generated = raw.FPDFText_IsGenerated(handle, i) == 1
-                if generated and not before.size:  # _line_text compares the gap with it
+                if generated and not before.size:  # the space's size: see _line_text
                     before.size = raw.FPDFText_GetFontSize(handle, before.index)
-                chars.append(
-                    Char(" ", rect.left, rect.right, before.top, before.bottom, i, generated)
-                )
+                space = Char(" ", rect.left, rect.right, before.top, before.bottom, i, generated)
+                space.size = before.size
+                chars.append(space)
             continue
         if i % _SAMPLE == 0:
             checked += 1
@@ -170,7 +170,7 @@ def _line_text(line: list[Char]) -> str:
     the content stream) and some printed ones (LibreOffice's narrow spaces between
     Chinese and digits). A generated space counts only where the characters on either
     side of it leave a gap of at least a quarter of the font size (the width of a space
-    in most fonts).
+    in most fonts; the size of the character before it in the content stream).
     """
     printed = [ch for ch in line if not ch.text.isspace()]
     parts: list[str] = []
@@ -182,7 +182,7 @@ def _line_text(line: list[Char]) -> str:
                 continue
             if char.generated:
                 following = printed[k] if k < len(printed) else None
-                if following is None or following.x0 - previous.x1 < _SPACE_WIDTH * previous.size:
+                if following is None or following.x0 - previous.x1 < _SPACE_WIDTH * char.size:
                     continue
             parts.append(" ")
             continue
