@@ -47,6 +47,16 @@ def plumber_reader(path: Path) -> Document:
     return Document(path=str(path), format="pdf", lines=pdf_reader.assemble_pages(pages))
 
 
+def _differing_lines(document: Document, other: Document) -> int:
+    """Lines (text and page, in order) of one document not matched in the other."""
+    import difflib
+
+    mine = [(line.page, line.text) for line in document.lines]
+    theirs = [(line.page, line.text) for line in other.lines]
+    matcher = difflib.SequenceMatcher(a=theirs, b=mine, autojunk=False)
+    return len(theirs) - sum(block.size for block in matcher.get_matching_blocks())
+
+
 def pdfium_text(path: Path) -> int:
     import pypdfium2 as pdfium
 
@@ -89,8 +99,10 @@ def main() -> None:
           f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime())} UTC, load {os.getloadavg()[0]:.1f}, "
           f"median of {args.repeat} (pdfplumber reader: {args.plumber_repeat})")
     print("plan | pages | extract_tables s | reader s | pdfplumber reader s | pdfium text s "
-          "| reader exact | pdfplumber reader exact | extract_tables / reader")
-    sums = [0.0] * 4 + [0] * 3
+          "| reader exact | pdfplumber reader exact | extract_tables / reader "
+          "| lines not as the pdfplumber reader's")
+    sums = [0.0] * 4 + [0] * 5
+    ratios = []
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder)
         pdfs = build_pdfs([build_docx(s, gold, out / f"{s.stem}.docx") for s in seeds], out)
@@ -103,16 +115,21 @@ def main() -> None:
             pdfium = median_seconds(lambda pdf=pdf: pdfium_text(pdf), args.repeat)
             document = read_document(pdf)
             result = compare(extract_plan(document), gold, seed.name)
-            before = compare(extract_plan(plumber_reader(pdf)), gold, seed.name)
+            old_document = plumber_reader(pdf)
+            before = compare(extract_plan(old_document), gold, seed.name)
+            differ = _differing_lines(document, old_document)
             pages = max(line.page or 0 for line in document.lines)
             print(f"{seed.name[:3]} | {pages} | {plumber:.2f} | {reader:.2f} | {old:.2f} | "
                   f"{pdfium:.3f} | {result.exact}/{result.gold} | {before.exact}/{before.gold} | "
-                  f"{plumber / reader:.1f}×")
-            values = (plumber, reader, old, pdfium, result.exact, before.exact, result.gold)
+                  f"{plumber / reader:.1f}× | {differ}/{len(old_document.lines)}")
+            ratios.append(plumber / reader)
+            values = (plumber, reader, old, pdfium, result.exact, before.exact, result.gold, differ,
+                      len(old_document.lines))
             for i, value in enumerate(values):
                 sums[i] += value
     print(f"all | | {sums[0]:.2f} | {sums[1]:.2f} | {sums[2]:.2f} | {sums[3]:.3f} | "
-          f"{sums[4]}/{sums[6]} | {sums[5]}/{sums[6]} | {sums[0] / sums[1]:.1f}×")
+          f"{sums[4]}/{sums[6]} | {sums[5]}/{sums[6]} | {sums[0] / sums[1]:.1f}× "
+          f"(median per file {statistics.median(ratios):.1f}×) | {sums[7]}/{sums[8]}")
     print(f"load at the end {os.getloadavg()[0]:.1f}")
 
 

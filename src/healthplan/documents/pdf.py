@@ -1,10 +1,11 @@
-"""PDF plans with a text layer, read with pdfplumber, page by page.
+"""PDF plans with a text layer, page by page: read with pdfium (documents/pdf_pdfium.py),
+pdfplumber only where it is really needed (see _read_pages_pdfium).
 
-On each page the ruled (bordered) tables are found with pdfplumber's default "lines"
-strategy; every table becomes one line per row with its cells, placed at the table's
-top position among the text lines of the page. The text outside the tables is read as
-visual lines (`extract_text_lines`): a paragraph wrapped over several printed lines
-gives several lines, as in a plain-text plan. Page numbers ("- 3 -", "3", "第3页") and
+On each page the ruled (bordered) tables are found from the page's ruling lines (as
+pdfplumber's default "lines" strategy did); every table becomes one line per row with its
+cells, placed at the table's top position among the text lines of the page. The text
+outside the tables is read as visual lines (as pdfplumber's `extract_text_lines`): a
+paragraph wrapped over several printed lines gives several lines, as in a plain-text plan. Page numbers ("- 3 -", "3", "第3页") and
 running headers/footers repeated at the same place on many pages are dropped.
 
 Cells merged across rows or columns are expanded: their text is repeated into every
