@@ -127,6 +127,10 @@ def test_page_of_rotated_text_is_read_by_pdfplumber(tmp_path, monkeypatch):
     page = pdf.new_page(595, HEIGHT)
     _text(pdf, page, "Turned text", 300, 500, angle=True)
     raw.FPDFPage_GenerateContent(page.raw)
+    page = pdf.new_page(595, HEIGHT)  # a page turned by /Rotate
+    _text(pdf, page, "Page turned", 72, 100)
+    raw.FPDFPage_GenerateContent(page.raw)
+    page.set_rotation(90)
     path = _save(pdf, tmp_path / "rotated.pdf")
     read = []
     real = pdf_reader._read_page
@@ -137,6 +141,29 @@ def test_page_of_rotated_text_is_read_by_pdfplumber(tmp_path, monkeypatch):
 
     monkeypatch.setattr(pdf_reader, "_read_page", spy)
     document = read_document(path)
-    assert read == [2]  # only the page with rotated text
+    assert read == [2, 3]  # only the pages with rotated text
     assert [line.cells for line in document.lines if line.cells] == EXPECTED_ROWS
-    assert {line.page for line in document.lines if line.text} == {1, 2}
+    assert {line.page for line in document.lines if line.text} == {1, 2, 3}
+
+
+def test_table_drawn_inside_a_form_xobject(table_pdf):
+    """A page whose content is one form XObject (as some PDF printers make them), moved
+    down the page by the form's matrix: the ruling lines are found through it."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    source = pdfium.PdfDocument(table_pdf)
+    pdf = pdfium.PdfDocument.new()
+    xobject = raw.FPDF_NewXObjectFromPage(pdf.raw, source.raw, 0)
+    page = pdf.new_page(595, HEIGHT)
+    form = raw.FPDF_NewFormObjectFromXObject(xobject)
+    raw.FPDFPageObj_Transform(form, 1, 0, 0, 1, 0, -100)  # 100 points lower
+    raw.FPDFPage_InsertObject(page.raw, form)
+    raw.FPDFPage_GenerateContent(page.raw)
+    data = io.BytesIO()
+    pdf.save(data)
+    pages = pdf_reader._read_pages_pdfium("form.pdf", data.getvalue())
+    lines = pdf_reader.assemble_pages(pages)
+    assert [line.cells for line in lines if line.cells] == EXPECTED_ROWS
+    (table,) = [item for item in pages[0].items if isinstance(item, pdf_reader._Table)]
+    assert table.top == pytest.approx(YS[0] + 100, abs=1)

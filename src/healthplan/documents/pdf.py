@@ -158,8 +158,9 @@ def _read_pages_pdfium(path: str, data: bytes) -> list[_Page] | None:
     the file (damaged, encrypted: pdfplumber's errors name the problem, see _explain).
 
     pdfplumber is used only where it is really needed: for those files, and for a page
-    whose text is rotated (vertical text, a landscape table turned on its side), which
-    the pdfium reader's left-to-right line grouping does not handle.
+    whose text is rotated (vertical text, a landscape table turned on its side) or that
+    is turned by /Rotate, which the pdfium reader's left-to-right line grouping in
+    unturned page coordinates does not handle.
     """
     import pypdfium2 as pdfium
 
@@ -212,6 +213,7 @@ def _read_page_pdfium(number: int, page, textpage) -> tuple[_Page, int, int, int
     """One page: its text lines and ruled tables; its number of characters; of those
     checked for a Unicode map, how many and how many have none (the (cid:…) check)."""
     from healthplan.documents.pdf_pdfium import (
+        FallbackPage,
         cell_text,
         find_grids,
         page_chars,
@@ -219,6 +221,8 @@ def _read_page_pdfium(number: int, page, textpage) -> tuple[_Page, int, int, int
         text_lines,
     )
 
+    if page.get_rotation():
+        raise FallbackPage("page turned by /Rotate")  # pdfium's boxes are not turned
     text = page_chars(page, textpage)
     result = _Page(number=number)
     top_band, bottom_band = text.height * _BAND, text.height * (1 - _BAND)

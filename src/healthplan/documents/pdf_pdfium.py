@@ -208,64 +208,87 @@ class Segment:
 def ruling_segments(page, height: float) -> list[Segment]:
     """The horizontal and vertical ruling segments drawn on the page (top-down y).
 
-    A path object is read segment by segment (a stroked rectangle gives its four sides);
-    a thin filled shape is one line along its long side. Slanted strokes and curves are
-    not ruling lines; a page whose paths draw a table with curves (rounded corners) keeps
-    its text, but the table is read as lines of text (pdfplumber did not see it either).
+    A stroked path is read segment by segment (a stroked rectangle gives its four sides);
+    a thin filled shape is one line along its long side, a larger filled box gives its
+    four sides (as pdfplumber's rects). Paths inside form XObjects are read too, through
+    the forms' matrices. Slanted strokes and curves are not ruling lines.
     """
     import pypdfium2.raw as raw
 
     result: list[Segment] = []
+    identity = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+    page_handle = page.raw
+    objects = [raw.FPDFPage_GetObject(page_handle, i)
+               for i in range(raw.FPDFPage_CountObjects(page_handle))]
+    _collect(raw, objects, identity, height, result, depth=0)
+    return result
+
+
+def _compose(inner, outer):
+    """The matrix `inner` then `outer` (PDF order: a b c d e f)."""
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D,
+            e * A + f * C + E, e * B + f * D + F)
+
+
+def _collect(raw, objects, outer, height: float, result: list[Segment], depth: int) -> None:
     fill, stroke = ctypes.c_int(), ctypes.c_int()
     x, y = ctypes.c_float(), ctypes.c_float()
-    left, bottom = ctypes.c_float(), ctypes.c_float()
-    right, top = ctypes.c_float(), ctypes.c_float()
     matrix = raw.FS_MATRIX()
-    page_handle = page.raw
-    for number in range(raw.FPDFPage_CountObjects(page_handle)):
-        handle = raw.FPDFPage_GetObject(page_handle, number)
-        if raw.FPDFPageObj_GetType(handle) != raw.FPDF_PAGEOBJ_PATH:
+    for handle in objects:
+        kind = raw.FPDFPageObj_GetType(handle)
+        if kind == raw.FPDF_PAGEOBJ_FORM and depth < 8:
+            raw.FPDFPageObj_GetMatrix(handle, matrix)
+            own = (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f)
+            children = [raw.FPDFFormObj_GetObject(handle, i)
+                        for i in range(raw.FPDFFormObj_CountObjects(handle))]
+            _collect(raw, children, _compose(own, outer), height, result, depth + 1)
+            continue
+        if kind != raw.FPDF_PAGEOBJ_PATH:
             continue
         raw.FPDFPath_GetDrawMode(handle, ctypes.byref(fill), ctypes.byref(stroke))
-        raw.FPDFPageObj_GetBounds(
-            handle, ctypes.byref(left), ctypes.byref(bottom), ctypes.byref(right), ctypes.byref(top)
-        )
-        w, h = right.value - left.value, top.value - bottom.value
-        if fill.value and not stroke.value:
-            if h <= _THIN and w >= _MIN_EDGE:
-                middle = height - (top.value + bottom.value) / 2
-                result.append(Segment(True, middle, left.value, right.value))
-            elif w <= _THIN and h >= _MIN_EDGE:
-                middle = (left.value + right.value) / 2
-                result.append(Segment(False, middle, height - top.value, height - bottom.value))
-            elif w > _THIN and h > _THIN:  # a filled box: its sides, as pdfplumber's rects
-                t, b = height - top.value, height - bottom.value
-                result += [
-                    Segment(True, t, left.value, right.value),
-                    Segment(True, b, left.value, right.value),
-                    Segment(False, left.value, t, b),
-                    Segment(False, right.value, t, b),
-                ]
-            continue
-        if not stroke.value:
-            continue
+        if not fill.value and not stroke.value:
+            continue  # a clipping path or an invisible one
         raw.FPDFPageObj_GetMatrix(handle, matrix)
+        a, b, c, d, e, f = _compose(
+            (matrix.a, matrix.b, matrix.c, matrix.d, matrix.e, matrix.f), outer
+        )
         points: list[tuple[float, float]] = []
+        lines: list[tuple[tuple[float, float], tuple[float, float]]] = []
         first = None
         for i in range(raw.FPDFPath_CountSegments(handle)):
             segment = raw.FPDFPath_GetPathSegment(handle, i)
             raw.FPDFPathSegment_GetPoint(segment, ctypes.byref(x), ctypes.byref(y))
-            px = matrix.a * x.value + matrix.c * y.value + matrix.e
-            py = height - (matrix.b * x.value + matrix.d * y.value + matrix.f)
+            point = (a * x.value + c * y.value + e, height - (b * x.value + d * y.value + f))
             kind = raw.FPDFPathSegment_GetType(segment)
             if kind == raw.FPDF_SEGMENT_MOVETO:
-                first = (px, py)
+                first = point
             elif kind == raw.FPDF_SEGMENT_LINETO and points:
-                _add_line(result, points[-1], (px, py))
-            points.append((px, py))
+                lines.append((points[-1], point))
+            points.append(point)
             if raw.FPDFPathSegment_GetClose(segment) and first is not None:
-                _add_line(result, (px, py), first)
-    return result
+                lines.append((point, first))
+        if not points:
+            continue
+        if stroke.value:
+            for start, end in lines:
+                _add_line(result, start, end)
+            continue
+        left, right = min(p[0] for p in points), max(p[0] for p in points)
+        top, bottom = min(p[1] for p in points), max(p[1] for p in points)
+        w, h = right - left, bottom - top
+        if h <= _THIN and w >= _MIN_EDGE:
+            result.append(Segment(True, (top + bottom) / 2, left, right))
+        elif w <= _THIN and h >= _MIN_EDGE:
+            result.append(Segment(False, (left + right) / 2, top, bottom))
+        elif w > _THIN and h > _THIN:  # a filled box: its sides, as pdfplumber's rects
+            result += [
+                Segment(True, top, left, right),
+                Segment(True, bottom, left, right),
+                Segment(False, left, top, bottom),
+                Segment(False, right, top, bottom),
+            ]
 
 
 def _add_line(result: list[Segment], a: tuple[float, float], b: tuple[float, float]) -> None:
