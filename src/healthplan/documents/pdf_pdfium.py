@@ -161,7 +161,8 @@ def _cluster_lines(chars: list[Char]) -> list[list[Char]]:
             lines.append([])
         lines[-1].append(char)
         last_top = char.top
-    return [sorted(line, key=lambda ch: ch.x0) for line in lines]
+    # a space pdfium puts where the next character starts comes before it
+    return [sorted(line, key=lambda ch: (ch.x0, not ch.text.isspace())) for line in lines]
 
 
 def _line_text(line: list[Char]) -> str:
