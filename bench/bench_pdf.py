@@ -3,7 +3,7 @@ and beside the previous pdfplumber-based reader, same files, same run.
 
 The five samples rebuilt as .docx and rendered by LibreOffice (tests/plan_builder.py).
 For each file: median seconds of (a) `pdfplumber` opening the file and calling
-`extract_tables()` on every page, (b) the reader, `read_document` + `extract_plan` (what
+`extract_tables()` on every page, (b) the reader (run in turn with (a)), `read_document` + `extract_plan` (what
 `ingest` does: pdfium for characters and ruling lines, documents/pdf_pdfium.py), (c) the
 same with the pages read by pdfplumber as before (`pdf._read_pages`, kept in the reader
 for files pdfium cannot open and pages with rotated text), (d) `pypdfium2` reading every
@@ -83,6 +83,18 @@ def median_seconds(work, repeat: int) -> float:
     return statistics.median(times)
 
 
+def interleaved(works, repeat: int) -> list[float]:
+    """Median seconds of each work, run in turn (a, b, a, b, …) so that a change in the
+    machine's load falls on both."""
+    times: list[list[float]] = [[] for _ in works]
+    for _ in range(repeat):
+        for work, spent in zip(works, times, strict=True):
+            start = time.perf_counter()
+            work()
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) for spent in times]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
@@ -107,8 +119,11 @@ def main() -> None:
         out = Path(folder)
         pdfs = build_pdfs([build_docx(s, gold, out / f"{s.stem}.docx") for s in seeds], out)
         for seed, pdf in zip(seeds, pdfs, strict=True):
-            plumber = median_seconds(lambda pdf=pdf: plumber_tables(pdf), args.repeat)
-            reader = median_seconds(lambda pdf=pdf: extract_plan(read_document(pdf)), args.repeat)
+            plumber, reader = interleaved(
+                [lambda pdf=pdf: plumber_tables(pdf),
+                 lambda pdf=pdf: extract_plan(read_document(pdf))],
+                args.repeat,
+            )
             old = median_seconds(
                 lambda pdf=pdf: extract_plan(plumber_reader(pdf)), args.plumber_repeat
             )
