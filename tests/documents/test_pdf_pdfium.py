@@ -167,3 +167,12 @@ def test_table_drawn_inside_a_form_xobject(table_pdf):
     assert [line.cells for line in lines if line.cells] == EXPECTED_ROWS
     (table,) = [item for item in pages[0].items if isinstance(item, pdf_reader._Table)]
     assert table.top == pytest.approx(YS[0] + 100, abs=1)
+
+
+def test_pdfium_failing_on_a_page_leaves_the_file_to_pdfplumber(table_pdf, monkeypatch):
+    def broken(*args):
+        raise RuntimeError("pdfium could not load the page")
+
+    monkeypatch.setattr(pdf_reader, "_read_page_pdfium", broken)
+    document = read_document(table_pdf)  # read by pdfplumber, as before pdfium
+    assert [line.cells for line in document.lines if line.cells] == EXPECTED_ROWS

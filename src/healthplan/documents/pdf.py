@@ -155,7 +155,8 @@ def _scan_without_text(path: str, data: bytes):
 
 def _read_pages_pdfium(path: str, data: bytes) -> list[_Page] | None:
     """Every page read with pdfium (documents/pdf_pdfium.py); None when pdfium cannot open
-    the file (damaged, encrypted: pdfplumber's errors name the problem, see _explain).
+    the file or fails on one of its pages (damaged, encrypted: pdfplumber then reads it or
+    its errors name the problem, see _explain).
 
     pdfplumber is used only where it is really needed: for those files, and for a page
     whose text is rotated (vertical text, a landscape table turned on its side) or that
@@ -203,6 +204,10 @@ def _read_pages_pdfium(path: str, data: bytes) -> list[_Page] | None:
         if unmapped > checked * 0.3:
             raise DocumentError(path, _GARBLED)
         return pages
+    except DocumentError:
+        raise
+    except Exception:  # pdfium failed on a page: pdfplumber reads the file or explains
+        return None
     finally:
         if plumber is not None:
             plumber.close()
