@@ -1,10 +1,11 @@
-"""PDF plans with a text layer, read with pdfplumber, page by page.
+"""PDF plans with a text layer, page by page: read with pdfium (documents/pdf_pdfium.py),
+pdfplumber only where it is really needed (see _read_pages_pdfium).
 
-On each page the ruled (bordered) tables are found with pdfplumber's default "lines"
-strategy; every table becomes one line per row with its cells, placed at the table's
-top position among the text lines of the page. The text outside the tables is read as
-visual lines (`extract_text_lines`): a paragraph wrapped over several printed lines
-gives several lines, as in a plain-text plan. Page numbers ("- 3 -", "3", "第3页") and
+On each page the ruled (bordered) tables are found from the page's ruling lines (as
+pdfplumber's default "lines" strategy did); every table becomes one line per row with its
+cells, placed at the table's top position among the text lines of the page. The text
+outside the tables is read as visual lines (as pdfplumber's `extract_text_lines`): a
+paragraph wrapped over several printed lines gives several lines, as in a plain-text plan. Page numbers ("- 3 -", "3", "第3页") and
 running headers/footers repeated at the same place on many pages are dropped.
 
 Cells merged across rows or columns are expanded: their text is repeated into every
@@ -102,7 +103,9 @@ def read_pdf(path: str, data: bytes, progress=None) -> Document:
             return read_scanned_pdf(path, scanned, progress)
         finally:
             scanned.close()
-    pages = _read_pages(path, data)
+    pages = _read_pages_pdfium(path, data)
+    if pages is None:  # pdfium cannot open it: pdfplumber reads it or says what is wrong
+        pages = _read_pages(path, data)
     return Document(path=path, format="pdf", lines=assemble_pages(pages))
 
 
@@ -148,6 +151,134 @@ def _scan_without_text(path: str, data: bytes):
         pdf.close()
         return None
     return pdf
+
+
+def _read_pages_pdfium(path: str, data: bytes) -> list[_Page] | None:
+    """Every page read with pdfium (documents/pdf_pdfium.py); None when pdfium cannot open
+    the file or fails on one of its pages (damaged, encrypted: pdfplumber then reads it or
+    its errors name the problem, see _explain).
+
+    pdfplumber is used only where it is really needed: for those files, and for a page
+    whose text is rotated (vertical text, a landscape table turned on its side) or that
+    is turned by /Rotate, which the pdfium reader's left-to-right line grouping in
+    unturned page coordinates does not handle.
+    """
+    import pypdfium2 as pdfium
+
+    from healthplan.documents.pdf_pdfium import FallbackPage
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except Exception:
+        return None
+    plumber = None
+    try:
+        if not len(pdf):
+            return None
+        check_pages(path, len(pdf))
+        pages, chars, checked, unmapped = [], 0, 0, 0
+        for index in range(len(pdf)):
+            page = pdf[index]
+            textpage = page.get_textpage()
+            try:
+                read, count, sample, bad = _read_page_pdfium(index + 1, page, textpage)
+            except FallbackPage:
+                if plumber is None:
+                    import pdfplumber
+
+                    plumber = pdfplumber.open(io.BytesIO(data))
+                plumber_page = plumber.pages[index]
+                count = sample = len(plumber_page.chars)
+                bad = sum(1 for ch in plumber_page.chars if ch["text"].startswith("(cid:"))
+                read = _read_page(plumber_page)
+                plumber_page.close()
+            finally:
+                textpage.close()
+                page.close()
+            pages.append(read)
+            chars += count
+            checked += sample
+            unmapped += bad
+        if not chars:
+            raise DocumentError(path, _NO_TEXT)
+        if unmapped > checked * 0.3:
+            raise DocumentError(path, _GARBLED)
+        return pages
+    except DocumentError:
+        raise
+    except Exception:  # pdfium failed on a page: pdfplumber reads the file or explains
+        return None
+    finally:
+        if plumber is not None:
+            plumber.close()
+        pdf.close()
+
+
+def _read_page_pdfium(number: int, page, textpage) -> tuple[_Page, int, int, int]:
+    """One page: its text lines and ruled tables; its number of characters; of those
+    checked for a Unicode map, how many and how many have none (the (cid:…) check)."""
+    from healthplan.documents.pdf_pdfium import (
+        FallbackPage,
+        cell_text,
+        find_grids,
+        page_chars,
+        ruling_segments,
+        text_lines,
+    )
+
+    if page.get_rotation():
+        raise FallbackPage("page turned by /Rotate")  # pdfium's boxes are not turned
+    text = page_chars(page, textpage)
+    result = _Page(number=number)
+    top_band, bottom_band = text.height * _BAND, text.height * (1 - _BAND)
+    grids = find_grids(ruling_segments(page, text.height)) if text.chars else []
+    outside = []
+    in_cells: list[list] = [[[] for _ in grid.cells] for grid in grids]
+    positions = []
+    for grid in grids:
+        where = {}
+        for number_in_grid, (rows, cols) in enumerate(grid.spans):
+            for r in rows:
+                for c in cols:
+                    where[r, c] = number_in_grid
+        positions.append(where)
+    for char in text.chars:
+        x, y = (char.x0 + char.x1) / 2, (char.top + char.bottom) / 2
+        for g, grid in enumerate(grids):
+            x0, top, x1, bottom = grid.bbox
+            if x0 <= x <= x1 and top <= y <= bottom:
+                r = min(bisect.bisect_right(grid.ys, y) - 1, len(grid.ys) - 2)
+                c = min(bisect.bisect_right(grid.xs, x) - 1, len(grid.xs) - 2)
+                cell = positions[g].get((r, c))
+                if cell is not None:
+                    in_cells[g][cell].append(char)
+                break
+        else:
+            outside.append(char)
+    for top, bottom, line in text_lines(outside):
+        in_band = bottom <= top_band or top >= bottom_band
+        result.items.append(_TextLine(top=top, text=line, in_band=in_band))
+    id_base = number * 1_000_000
+    for grid, cell_chars in zip(grids, in_cells, strict=True):
+        xs, ys = grid.xs, grid.ys
+        rows = [[""] * (len(xs) - 1) for _ in range(len(ys) - 1)]
+        ids = [[-1] * (len(xs) - 1) for _ in range(len(ys) - 1)]
+        for n, ((span_rows, span_cols), chars) in enumerate(
+            zip(grid.spans, cell_chars, strict=True)
+        ):
+            folded = fold_cell_text(cell_text(chars), wrapped=True)
+            for r in span_rows:
+                for c in span_cols:
+                    rows[r][c] = folded
+                    ids[r][c] = id_base + n
+        inside = [ch for chars in cell_chars for ch in chars]
+        text.font_sizes(inside)
+        wrapped = _wrapped_cells(inside, grid.cells, xs, ys, ids, id_base)
+        table = _Table(top=ys[0], rows=rows, ids=ids, xs=xs, wrapped=wrapped)
+        table.pages = [number] * len(rows)
+        result.items.append(table)
+    result.items.sort(key=lambda item: item.top)
+    return result, len(text.chars), text.checked, text.unmapped
 
 
 def _read_pages(path: str, data: bytes) -> list[_Page]:
