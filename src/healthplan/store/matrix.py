@@ -56,8 +56,8 @@ def plan_matrix(session: Session, plan_id: int, year: int | None = None) -> Matr
     (default: the plan's default year). Raises PlanNotFound / YearOutOfRange."""
     plan = get_plan(session, plan_id)
     check_year(plan, year)
-    year = default_year(session, plan) if year is None else year
     children = child_plans(session, plan)
+    year = matrix_year(session, plan, children) if year is None else year
     plans = list(session.scalars(select(Plan).where(Plan.id.in_([c.id for c in children]))
                                  .options(selectinload(Plan.targets), selectinload(Plan.region))))
     ids = {t.indicator_id for p in [plan, *plans] for t in p.targets if t.indicator_id}
@@ -80,6 +80,21 @@ def plan_matrix(session: Session, plan_id: int, year: int | None = None) -> Matr
         regions.append(RegionPlan(child.region.code, child.region.name, child.id,
                                   _evaluated(child, values, y)))
     return build_matrix(year, parent, regions, benchmarks)
+
+
+def matrix_year(session: Session, plan: Plan, children: list[Plan]) -> int:
+    """The default year of a matrix: the newest year in the plan period with an
+    observation of the plan's or a subordinate plan's region (their own data: national
+    figures published to the period's end must not turn the counties' mid-period values
+    into final verdicts); without any, the plan's default year."""
+    from sqlalchemy import func
+
+    from healthplan.store.models import Observation
+
+    newest = session.scalar(select(func.max(Observation.year)).where(
+        Observation.region_id.in_([plan.region_id, *(c.region_id for c in children)]),
+        Observation.year >= plan.period_start, Observation.year <= plan.period_end))
+    return default_year(session, plan) if newest is None else newest
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from healthplan.web.api import (
     audit_log,
     indicators,
+    matrix,
     observations,
     plan_documents,
     plans,
@@ -17,7 +18,7 @@ from healthplan.web.api import (
 
 PREFIX = "/api/v1"
 MODULES = (tokens, regions, plans, tracking, indicators, observations, search, audit_log,
-           users, plan_documents)
+           users, plan_documents, matrix)
 
 router = APIRouter()
 for module in MODULES:
