@@ -3,10 +3,8 @@ Excel export, on the demo database plus TEST DATA for 江阴市 (tests/web/matri
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from matrix_support import TEST_SOURCE, record_test_series
+from matrix_support import record_test_series
 from web_helpers import auth
 
 
