@@ -21,7 +21,8 @@ import healthplan
 PACKAGE = Path(healthplan.__file__).parent
 # The core: plain functions over plain data (DESIGN.md "The flow of data").
 CORE_PACKAGES = ("documents", "extract", "catalog")
-CORE_MODULES = ("targets", "evaluate", "search", "mapping", "audit", "tracking", "textutil")
+CORE_MODULES = ("targets", "evaluate", "search", "mapping", "audit", "tracking", "textutil",
+                "early_warning", "matrix")
 FORBIDDEN = ("sqlalchemy", "alembic", "psycopg", "fastapi", "starlette", "uvicorn",
              "healthplan.store", "healthplan.web", "healthplan.cli")
 
