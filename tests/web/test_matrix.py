@@ -3,8 +3,10 @@ Excel export, on the demo database plus TEST DATA for 江阴市 (tests/web/matri
 
 from __future__ import annotations
 
+import io
+
 import pytest
-from matrix_support import record_test_series
+from matrix_support import TEST_SOURCE, record_test_series
 from web_helpers import auth
 
 
@@ -95,3 +97,53 @@ def test_watch_list_api_follows_read_rights(data_client, users):
     assert r.json()["items"] == []
     assert data_client.get("/api/v1/warnings?level=pink",
                            headers=auth(users["planner"])).status_code == 422
+
+
+def _login(client, user) -> None:
+    from pages_support import log_in
+
+    log_in(client, user.name, user.password)
+
+
+def test_matrix_page_filters_and_exports_the_same_numbers(data_client, data_db, users):
+    from openpyxl import load_workbook
+
+    wuxi = _wuxi(data_db)
+    _login(data_client, users["planner"])
+    r = data_client.get(f"/plans/{wuxi}/matrix?year=2023&warning=red&attribute=约束性")
+    assert r.status_code == 200, r.text
+    html = r.text
+    assert "江阴市" in html and "进度滞后" in html and "红色" in html
+    assert 'data-indicator="gps_per_10000"' in html
+    assert 'data-indicator="maternal_system_management"' not in html  # green: filtered out
+    wb = load_workbook(io.BytesIO(data_client.get(
+        f"/plans/{wuxi}/matrix.xlsx?year=2023&warning=red&attribute=约束性").content))
+    ws = wb["区域对比"]
+    header = [c.value for c in ws[2]]
+    rows = {(r[0], r[2]): r for r in ws.iter_rows(min_row=4, values_only=True)}
+    k = header.index("每万人口全科医生数（人/万人）")
+    assert rows[("江阴市", "最新值")][k] == 3.72  # a number, not text
+    assert rows[("江阴市", "结论")][k] == "进度滞后"
+    assert rows[("江阴市", "预警")][k].startswith("红色")
+    sources = [r for r in wb["数据来源"].iter_rows(values_only=True) if r[1]]
+    assert any(r[4] == TEST_SOURCE for r in sources)
+    assert wb["排名"].max_row > 1
+    # the ranking chart, with the verdict written, and its SVG download
+    r = data_client.get(f"/plans/{wuxi}/matrix/ranking?indicator=gps_per_10000&year=2023")
+    assert r.status_code == 200 and "<svg" in r.text and "进度滞后" in r.text
+    assert "无锡市目标" in r.text
+    r = data_client.get(f"/plans/{wuxi}/matrix/ranking.svg?indicator=gps_per_10000&year=2023")
+    assert r.headers["content-type"].startswith("image/svg+xml") and b"3.72" in r.content
+    assert data_client.get(f"/plans/{wuxi}/matrix?verdict=bad").status_code == 400
+
+
+def test_watch_list_page_and_export(data_client, users):
+    from openpyxl import load_workbook
+
+    _login(data_client, users["planner"])
+    r = data_client.get("/warnings?year=2023")
+    assert r.status_code == 200 and "毎万人口全科医生数" in r.text and "自2021年起预警" in r.text
+    wb = load_workbook(io.BytesIO(data_client.get("/warnings.xlsx?year=2023").content))
+    rows = list(wb.active.iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[4], r[7]) for r in rows] == [
+        ("江阴市", "毎万人口全科医生数", 2021), ("江阴市", "个人卫生支出占卫生总费用比重", 2021)]

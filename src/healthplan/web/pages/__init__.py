@@ -24,7 +24,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 def install(app: FastAPI) -> None:
     """Add the page routes, templates and static files to ``app``."""
-    from healthplan.web.pages import common, entry, plan_upload, tracking, views
+    from healthplan.web.pages import common, entry, matrix, plan_upload, tracking, views
 
     app.state.page_error_handler = common.page_error
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -33,3 +33,4 @@ def install(app: FastAPI) -> None:
     app.include_router(entry.router)
     app.include_router(tracking.router)
     app.include_router(plan_upload.router)
+    app.include_router(matrix.router)
