@@ -220,20 +220,21 @@ def sort_rows(rows: list[Row], how: str) -> list[Row]:
 
 def filter_matrix(matrix: Matrix, *, verdict: str = "", category: str = "",
                   attribute: str = "", warning: str = "") -> Matrix:
-    """The matrix with only the columns of ``category`` and ``attribute`` (empty: all),
-    and, with ``verdict`` or ``warning``, only the columns and rows that have at least one
-    such cell (other cells stay, for context)."""
-    columns = [c for c in matrix.columns
-               if (not category or c.category == category)
-               and (not attribute or c.attribute == attribute)]
+    """The matrix with only the columns of ``category`` (empty: all) and, with
+    ``verdict``, ``warning`` or ``attribute``, only the columns and rows that have at least
+    one cell matching all of them (other cells stay, for context). The attribute is the
+    cell's own — the region's plan may make binding what the parent's plan expects."""
+    columns = [c for c in matrix.columns if not category or c.category == category]
 
     def hit(cell: Cell | None) -> bool:
         return cell is not None and (not verdict or cell.verdict == verdict) \
-            and (not warning or cell.warning == warning)
+            and (not warning or cell.warning == warning) \
+            and (not attribute or cell.attribute == attribute)
 
     rows = matrix.rows
-    if verdict or warning:
-        columns = [c for c in columns if any(hit(r.cells.get(c.id)) for r in rows)]
+    if verdict or warning or attribute:
+        columns = [c for c in columns if any(hit(r.cells.get(c.id)) for r in rows)
+                   or (not rows and not verdict and not warning and c.attribute == attribute)]
         rows = [r for r in rows if any(hit(r.cells.get(c.id)) for c in columns)]
     return Matrix(matrix.year, columns, rows)
 
