@@ -101,7 +101,7 @@ def test_red_binding_click_through_and_export(served, tmp_path):
             got[column.get_attribute("data-indicator")] = values[k]
         assert got == shown
         page.locator('td.mcell[data-indicator="gps_per_10000"] a').click()
-        page.wait_for_url(f"**/plans/*/indicators/*")
+        page.wait_for_url("**/plans/*/indicators/*")
         assert "毎万人口全科医生数" in page.content() and "江阴市" in page.content()
         page.goto(f"{base}/plans/{wuxi}/matrix/ranking?indicator=gps_per_10000")
         page.screenshot(path=str(shots / "ranking-1440.png"), full_page=True)

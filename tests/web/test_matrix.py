@@ -147,3 +147,19 @@ def test_watch_list_page_and_export(data_client, users):
     rows = list(wb.active.iter_rows(min_row=2, values_only=True))
     assert [(r[1], r[4], r[7]) for r in rows] == [
         ("江阴市", "毎万人口全科医生数", 2021), ("江阴市", "个人卫生支出占卫生总费用比重", 2021)]
+
+
+def test_tracked_items_collapsed_on_the_dashboard_and_paged_on_their_own_page(
+        data_client, data_db, users):
+    wuxi = _wuxi(data_db)
+    _login(data_client, users["planner"])
+    html = data_client.get(f"/plans/{wuxi}").text
+    assert '<details id="tracked-all">' in html  # closed by default
+    assert f'href="/plans/{wuxi}/tracked?year=' in html
+    r = data_client.get(f"/plans/{wuxi}/tracked?kind=project")
+    assert r.status_code == 200
+    rows = r.text.count('<tr data-kind="project"')
+    assert rows and 'data-kind="commitment"' not in r.text
+    r = data_client.get(f"/plans/{wuxi}/tracked?page_no=2")
+    assert r.status_code == 200 and "第 2 / " in r.text
+    assert data_client.get(f"/plans/{wuxi}/tracked?verdict=bad").status_code == 400

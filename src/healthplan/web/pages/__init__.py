@@ -24,7 +24,15 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 def install(app: FastAPI) -> None:
     """Add the page routes, templates and static files to ``app``."""
-    from healthplan.web.pages import common, entry, matrix, plan_upload, tracking, views
+    from healthplan.web.pages import (
+        common,
+        entry,
+        matrix,
+        plan_upload,
+        tracked_list,
+        tracking,
+        views,
+    )
 
     app.state.page_error_handler = common.page_error
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -34,3 +42,4 @@ def install(app: FastAPI) -> None:
     app.include_router(tracking.router)
     app.include_router(plan_upload.router)
     app.include_router(matrix.router)
+    app.include_router(tracked_list.router)

@@ -14,7 +14,7 @@ def ranking_svg(column, ranking, *, parent: str, width: int = 760) -> Markup:
     """``ranking``: (row, cell) pairs best first (``Matrix.ranking``)."""
     from healthplan.reports.content import format_number
 
-    bar_h, gap, left, right, top = 22, 6, 130, 150, 46
+    bar_h, gap, left, right, top = 22, 6, 130, 190, 46
     height = top + max(len(ranking), 1) * (bar_h + gap) + 30
     values = [cell.value for _, cell in ranking]
     lines = []
@@ -50,14 +50,14 @@ def ranking_svg(column, ranking, *, parent: str, width: int = 760) -> Markup:
         parts.append(f'<rect x="{min(x0, x1):.1f}" y="{y}" width="{max(abs(x1 - x0), 1):.1f}" '
                      f'height="{bar_h}" fill="{colour}" opacity=".85"><title>{escape(row.region)} '
                      f'{format_number(cell.value)}（{cell.year}年）{word}</title></rect>')
-        parts.append(f'<text x="{max(x0, x1) + 6:.1f}" y="{y + 15}">{format_number(cell.value)} '
+        parts.append(f'<text x="{left + span + 12:.1f}" y="{y + 15}">{format_number(cell.value)} '
                      f'<tspan fill="#57606a" font-size="11">{cell.year}年</tspan> '
                      f'<tspan fill="{colour}">{word}</tspan></text>')
     bottom = top + max(len(ranking), 1) * (bar_h + gap)
     for k, (v, label, colour) in enumerate(lines):
         parts.append(f'<line x1="{x(v):.1f}" y1="{top - 6}" x2="{x(v):.1f}" y2="{bottom}" '
                      f'stroke="{colour}" stroke-width="1.5" stroke-dasharray="5 3"/>')
-        parts.append(f'<text x="{x(v):.1f}" y="{top - 10 - 0 * k if k == 0 else bottom + 16}" '
+        parts.append(f'<text x="{x(v):.1f}" y="{top - 10 if k == 0 else bottom + 16}" '
                      f'fill="{colour}" font-size="12" text-anchor="middle">{escape(label)}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
