@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,7 @@ from healthplan.store.regions import ancestors, full_name
 from healthplan.web.auth import readable
 from healthplan.web.cache import Cache
 from healthplan.web.pages.common import (
+    ENVIRONMENT,
     PageError,
     attachment,
     login,
@@ -141,23 +143,36 @@ def dashboard(request: Request, plan_id: int, year: int | None = None):
         me = login(request, session)
         plan = readable_plan(request, session, me, plan_id)
         check_year(plan, year)
-        ev, rows = dashboard_rows(session, plan, year)
-        counts = ev.counts()
-        latest = session.execute(
-            select(Observation.recorded_at, User.display_name, User.name)
-            .outerjoin(User, User.id == Observation.recorded_by)
-            .where(Observation.region_id == plan.region_id)
-            .order_by(Observation.recorded_at.desc()).limit(1)).first()
-        years = list(range(plan.period_start, plan.period_end + 2))
-        # the same year as the indicators (a year after the period: its last year)
-        tracked = plan_tracked(session, plan.id, clamp_year(plan, ev.year))
-        return render(request, "dashboard.html", plan=plan, ev=ev, rows=rows, counts=counts,
-                      total=len(ev.targets), years=years, latest=latest, tracked=tracked,
-                      tracked_counts=verdict_counts(tracked),
-                      tracked_commitments=sum(1 for i in tracked if i.kind == "commitment"),
-                      tracked_year=tracked[0].year if tracked else ev.year,
-                      binding=sum(1 for r in rows if r["binding"]),
-                      links=plan_links(session, me, plan), region_full=full_name(plan.region))
+        links = plan_links(session, me, plan)
+        newest_progress = session.scalar(select(func.max(ProgressEntry.id))
+                                         .where(ProgressEntry.plan_id == plan.id))
+        key = ("dashboard-html", plan.id, year, newest_progress, links["write"], links["report"])
+        main = dashboard_html.get(session, key, lambda: Markup(ENVIRONMENT.get_template(
+            "_dashboard_main.html").render(**dashboard_context(session, plan, year, links))))
+        return render(request, "dashboard.html", plan=plan, main=main)
+
+
+dashboard_html = Cache(max_entries=256)  # the dashboard's main part, per plan, year and rights
+
+
+def dashboard_context(session: Session, plan: Plan, year: int | None, links: dict) -> dict:
+    """What ``_dashboard_main.html`` shows."""
+    ev, rows = dashboard_rows(session, plan, year)
+    counts = ev.counts()
+    latest = session.execute(
+        select(Observation.recorded_at, User.display_name, User.name)
+        .outerjoin(User, User.id == Observation.recorded_by)
+        .where(Observation.region_id == plan.region_id)
+        .order_by(Observation.recorded_at.desc()).limit(1)).first()
+    years = list(range(plan.period_start, plan.period_end + 2))
+    # the same year as the indicators (a year after the period: its last year)
+    tracked = plan_tracked(session, plan.id, clamp_year(plan, ev.year))
+    return dict(plan=plan, ev=ev, rows=rows, counts=counts, total=len(ev.targets), years=years, latest=latest, tracked=tracked,
+                  tracked_counts=verdict_counts(tracked),
+                  tracked_commitments=sum(1 for i in tracked if i.kind == "commitment"),
+                  tracked_year=tracked[0].year if tracked else ev.year,
+                  binding=sum(1 for r in rows if r["binding"]),
+                  links=links, region_full=full_name(plan.region))
 
 
 dashboards = Cache(max_entries=256)  # (evaluation, table rows) of a plan's dashboard
