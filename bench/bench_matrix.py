@@ -64,6 +64,13 @@ def main() -> None:
                 t0 = time.perf_counter()
                 m = plan_matrix(session, city_id)
                 cold.append(time.perf_counter() - t0)
+        from healthplan.store.matrix import watch_list
+
+        with db.session() as session:
+            t0 = time.perf_counter()
+            red = watch_list(session, None)
+            watch = time.perf_counter() - t0
+        print(f"watch list over every plan (cold): {len(red)} red binding items in {watch:.1f} s")
         print(f"matrix: {len(m.rows)} regions × {len(m.columns)} indicators, year {m.year}")
         app = create_app(db, Settings(secret_key="bench-secret-" + "x" * 32))
         warm = []

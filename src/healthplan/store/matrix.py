@@ -23,10 +23,12 @@ from healthplan.store.plans import child_plans, superseded_ids
 from healthplan.store.regions import nation
 
 
-def _evaluated(plan: Plan, values: dict, year: int) -> list[TargetYears]:
-    """Every target of ``plan`` with its verdict in each year of the period up to
-    ``year`` (the base year alone when ``year`` is the base year)."""
-    rows = [_row(t) for t in plan.targets]
+def _evaluated(plan: Plan, values: dict, year: int, *, binding_only: bool = False
+               ) -> list[TargetYears]:
+    """Every target of ``plan`` (or only its binding ones) with its verdict in each year
+    of the period up to ``year`` (the base year alone when ``year`` is the base year)."""
+    targets = [t for t in plan.targets if not binding_only or t.attribute == "约束性"]
+    rows = [_row(t) for t in targets]
     observations = {indicator_id: {y: v.value for y, v in by_year.items()}
                     for (region_id, indicator_id), by_year in values.items()
                     if region_id == plan.region_id}
@@ -41,7 +43,7 @@ def _evaluated(plan: Plan, values: dict, year: int) -> list[TargetYears]:
         last = results
     out = []
     for r in sorted(last or [], key=lambda r: r.position):
-        t = plan.targets[r.position]
+        t = targets[r.position]
         e = r.evaluation
         stored = values.get((plan.region_id, t.indicator_id), {}).get(e.latest_year)
         out.append(TargetYears(
@@ -146,9 +148,7 @@ def watch_list(session: Session, region_ids: set[int] | None, *, level: str = "r
         else:
             continue
         names = {t.id: t.name for t in plan.targets}
-        for t in _evaluated(plan, values, y):
-            if binding_only and t.attribute != "约束性":
-                continue
+        for t in _evaluated(plan, values, y, binding_only=binding_only):
             w = carried_levels(t.verdicts, binding=t.attribute == "约束性",
                                target_year=t.target_year).get(y)
             if w is None or w.level != level:
