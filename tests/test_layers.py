@@ -22,7 +22,7 @@ PACKAGE = Path(healthplan.__file__).parent
 # The core: plain functions over plain data (DESIGN.md "The flow of data").
 CORE_PACKAGES = ("documents", "extract", "catalog")
 CORE_MODULES = ("targets", "evaluate", "search", "mapping", "audit", "tracking", "textutil",
-                "simulated", "bulletins")
+                "simulated", "bulletins", "early_warning", "matrix")
 FORBIDDEN = ("sqlalchemy", "alembic", "psycopg", "fastapi", "starlette", "uvicorn",
              "healthplan.store", "healthplan.web", "healthplan.cli")
 

@@ -7,6 +7,7 @@ from healthplan.web.api import (
     bulletins,
     drafts,
     indicators,
+    matrix,
     observations,
     plan_documents,
     plans,
@@ -20,7 +21,7 @@ from healthplan.web.api import (
 
 PREFIX = "/api/v1"
 MODULES = (tokens, regions, plans, tracking, indicators, observations, search, audit_log,
-           users, plan_documents, bulletins, rounds, drafts)
+           users, plan_documents, bulletins, rounds, drafts, matrix)
 
 router = APIRouter()
 for module in MODULES:

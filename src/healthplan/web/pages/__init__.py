@@ -24,7 +24,16 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 
 def install(app: FastAPI) -> None:
     """Add the page routes, templates and static files to ``app``."""
-    from healthplan.web.pages import bulletin_upload, common, entry, plan_upload, tracking, views
+    from healthplan.web.pages import (
+        bulletin_upload,
+        common,
+        entry,
+        matrix,
+        plan_upload,
+        tracked_list,
+        tracking,
+        views,
+    )
     from healthplan.web.pages import rounds as rounds_pages
 
     app.state.page_error_handler = common.page_error
@@ -36,3 +45,5 @@ def install(app: FastAPI) -> None:
     app.include_router(plan_upload.router)
     app.include_router(rounds_pages.router)
     app.include_router(bulletin_upload.router)
+    app.include_router(matrix.router)
+    app.include_router(tracked_list.router)

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -20,6 +21,7 @@ from healthplan.store.models import (
     ImportBatch,
     Observation,
     Plan,
+    ProgressEntry,
     Region,
     Target,
     User,
@@ -27,7 +29,9 @@ from healthplan.store.models import (
 from healthplan.store.plans import superseded_ids
 from healthplan.store.regions import ancestors, full_name
 from healthplan.web.auth import readable
+from healthplan.web.cache import Cache
 from healthplan.web.pages.common import (
+    ENVIRONMENT,
     PageError,
     attachment,
     login,
@@ -135,53 +139,86 @@ def plans_page(request: Request):
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
 @page
 def dashboard(request: Request, plan_id: int, year: int | None = None):
-    from healthplan.store.evaluation import evaluate_stored_plan
-    from healthplan.store.observations import current_series
-
     with reading(request) as session:
         me = login(request, session)
         plan = readable_plan(request, session, me, plan_id)
         check_year(plan, year)
-        ev = evaluate_stored_plan(session, plan.id, year)
-        ids = {t.indicator_id for t in plan.targets if t.indicator_id}
-        series = current_series(session, [plan.region_id], ids)
-        stored = {t.id: t for t in plan.targets}
-        rows = []
-        for t in ev.targets:
-            target = stored[t.target_id]
-            observed = {y: o.value for y, o in
-                        series.get((plan.region_id, t.indicator_id), {}).items() if y <= ev.year}
-            base_year = target.baseline_year or plan.period_start - 1
-            threshold = t.evaluation.threshold if t.evaluation else None
-            rows.append({
-                "t": t, "target": target, "binding": t.attribute == "约束性",
-                "spark": sparkline(
-                    observed, first_year=min([base_year, *observed]) if observed else base_year,
-                    last_year=target.target_year or plan.period_end, target=threshold,
-                    baseline=((base_year, target.baseline_value)
-                              if target.baseline_value is not None else None),
-                    verdict=t.verdict,
-                    label=f"{t.name}：" + "，".join(f"{y}年 {v:g}" for y, v in sorted(observed.items()))),
-            })
-        # Binding indicators first (their shortfalls first of all), then the plan's order.
-        rows.sort(key=lambda r: (not r["binding"], not r["t"].binding_shortfall,
-                                 r["target"].position))
-        counts = ev.counts()
-        latest = session.execute(
-            select(Observation.recorded_at, User.display_name, User.name)
-            .outerjoin(User, User.id == Observation.recorded_by)
-            .where(Observation.region_id == plan.region_id)
-            .order_by(Observation.recorded_at.desc()).limit(1)).first()
-        years = list(range(plan.period_start, plan.period_end + 2))
-        # the same year as the indicators (a year after the period: its last year)
-        tracked = plan_tracked(session, plan.id, clamp_year(plan, ev.year))
-        return render(request, "dashboard.html", plan=plan, ev=ev, rows=rows, counts=counts,
-                      total=len(ev.targets), years=years, latest=latest, tracked=tracked,
-                      tracked_counts=verdict_counts(tracked),
-                      tracked_commitments=sum(1 for i in tracked if i.kind == "commitment"),
-                      tracked_year=tracked[0].year if tracked else ev.year,
-                      binding=sum(1 for r in rows if r["binding"]),
-                      links=plan_links(session, me, plan), region_full=full_name(plan.region))
+        links = plan_links(session, me, plan)
+        newest_progress = session.scalar(select(func.max(ProgressEntry.id))
+                                         .where(ProgressEntry.plan_id == plan.id))
+        key = ("dashboard-html", plan.id, year, newest_progress, links["write"], links["report"])
+        main = dashboard_html.get(session, key, lambda: Markup(ENVIRONMENT.get_template(
+            "_dashboard_main.html").render(**dashboard_context(session, plan, year, links))))
+        return render(request, "dashboard.html", plan=plan, main=main)
+
+
+dashboard_html = Cache(max_entries=256)  # the dashboard's main part, per plan, year and rights
+
+
+def dashboard_context(session: Session, plan: Plan, year: int | None, links: dict) -> dict:
+    """What ``_dashboard_main.html`` shows."""
+    ev, rows = dashboard_rows(session, plan, year)
+    counts = ev.counts()
+    latest = session.execute(
+        select(Observation.recorded_at, User.display_name, User.name)
+        .outerjoin(User, User.id == Observation.recorded_by)
+        .where(Observation.region_id == plan.region_id)
+        .order_by(Observation.recorded_at.desc()).limit(1)).first()
+    years = list(range(plan.period_start, plan.period_end + 2))
+    # the same year as the indicators (a year after the period: its last year)
+    tracked = plan_tracked(session, plan.id, clamp_year(plan, ev.year))
+    return dict(plan=plan, ev=ev, rows=rows, counts=counts, total=len(ev.targets), years=years, latest=latest, tracked=tracked,
+                  tracked_counts=verdict_counts(tracked),
+                  tracked_commitments=sum(1 for i in tracked if i.kind == "commitment"),
+                  tracked_year=tracked[0].year if tracked else ev.year,
+                  binding=sum(1 for r in rows if r["binding"]),
+                  links=links, region_full=full_name(plan.region))
+
+
+dashboards = Cache(max_entries=256)  # (evaluation, table rows) of a plan's dashboard
+
+
+def dashboard_rows(session: Session, plan: Plan, year: int | None):
+    """The dashboard's evaluation and table rows (sparklines drawn), computed once per
+    change of the data (observations, plans, the plan's recorded progress — which can move
+    the default year) and reused by every view in this process."""
+    newest_progress = session.scalar(select(func.max(ProgressEntry.id))
+                                     .where(ProgressEntry.plan_id == plan.id))
+    return dashboards.get(session, ("dashboard", plan.id, year, newest_progress),
+                          lambda: _dashboard_rows(session, plan, year))
+
+
+def _dashboard_rows(session: Session, plan: Plan, year: int | None):
+    from healthplan.store.evaluation import evaluate_stored_plan
+    from healthplan.store.observations import current_series
+
+    ev = evaluate_stored_plan(session, plan.id, year)
+    ids = {t.indicator_id for t in plan.targets if t.indicator_id}
+    series = current_series(session, [plan.region_id], ids)
+    stored = {t.id: t for t in plan.targets}
+    rows = []
+    for t in ev.targets:
+        target = stored[t.target_id]
+        observed = {y: o.value for y, o in
+                    series.get((plan.region_id, t.indicator_id), {}).items() if y <= ev.year}
+        base_year = target.baseline_year or plan.period_start - 1
+        threshold = t.evaluation.threshold if t.evaluation else None
+        rows.append({
+            "t": t, "target": target, "binding": t.attribute == "约束性",
+            "spark": sparkline(
+                observed, first_year=min([base_year, *observed]) if observed else base_year,
+                last_year=target.target_year or plan.period_end, target=threshold,
+                baseline=((base_year, target.baseline_value)
+                          if target.baseline_value is not None else None),
+                verdict=t.verdict,
+                label=f"{t.name}：" + "，".join(f"{y}年 {v:g}" for y, v in sorted(observed.items()))),
+        })
+    # Binding indicators first (their shortfalls first of all), then the plan's order.
+    rows.sort(key=lambda r: (not r["binding"], not r["t"].binding_shortfall,
+                             r["target"].position))
+    for r in rows:  # the ORM row stays with its session
+        r["position"] = r.pop("target").position
+    return ev, rows
 
 
 def check_year(plan: Plan, year: int | None) -> None:

@@ -6,6 +6,9 @@
   document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
     select.addEventListener("change", function () { select.form.submit(); });
   });
+  // The dashboard's tracked items are collapsed; a link to #tracked opens them.
+  var all = document.getElementById("tracked-all");
+  if (all && location.hash === "#tracked") { all.open = true; }
   // The upload form refuses an oversized file before sending it (the server checks again).
   var form = document.getElementById("upload-form");
   var input = document.getElementById("file");
