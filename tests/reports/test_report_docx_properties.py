@@ -93,6 +93,10 @@ def test_national_final_report_docx_properties(demo, tmp_path):
     missing = next(t for t in document.tables if t.rows[0].cells[-1].text == "数据提供单位")
     assert len(missing.rows) - 1 == len(report.missing_final()) >= 5
     assert all("全国；【待填写" in row.cells[-1].text for row in missing.rows[1:])
+    # the placeholder is red, the region beside it is not
+    runs = missing.rows[1].cells[-1].paragraphs[0].runs
+    assert [(r.text.startswith("【待填写"), str(r.font.color.rgb) if r.font.color.type else None)
+            for r in runs] == [(False, None), (True, "C00000")]
     earlier = [s for s in report.indicators if s.final_pending and s.final_year_used]
     assert earlier and all(f"按{s.final_year_used}年数据判断，2025年终期数据待发布" in body for s in earlier)
     # 个人卫生支出占比, binding and not met, comes first and says so

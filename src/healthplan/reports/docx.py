@@ -9,6 +9,7 @@ substitutes its own CJK fonts. Text the system cannot know is a marked placehold
 from __future__ import annotations
 
 import io
+import re
 from copy import deepcopy
 from functools import lru_cache
 from pathlib import Path
@@ -314,7 +315,7 @@ def _missing_final(document, report: Report) -> None:
         rows.append([str(s.position), s.name, latest,
                      f"{report.region}；" + str(Placeholder("数据来源（统计公报或业务处室）"))])
     _table(document, ["序号", "指标", "已有最近值", "数据提供单位"], rows,
-           widths=[1.1, 5.2, 3.6, 5.7], nowrap=(0,))
+           widths=[1.3, 5.2, 3.6, 5.5], nowrap=(0,))
 
 
 def _indicator_table(document, report: Report) -> None:
@@ -333,7 +334,7 @@ def _indicator_table(document, report: Report) -> None:
                      str(s.latest_year or "—"), verdict])
     _table(document, ["序号", "指标", "单位", "属性", "基期值", "目标值", "最新值", "年份",
                       "结论／终期分类" if final else "结论"],
-           rows, widths=[1.1, 3.0, 1.5, 1.5, 1.6, 1.8, 1.6, 1.3, 2.2], nowrap=(0, 2, 3, 7))
+           rows, widths=[1.3, 3.0, 1.5, 1.5, 1.6, 1.8, 1.6, 1.3, 2.0], nowrap=(0, 2, 3, 7))
 
 
 def _indicator_sections(document, report: Report, charts: bool, picture_runs: list) -> None:
@@ -368,7 +369,7 @@ def _indicator_sections(document, report: Report, charts: bool, picture_runs: li
         _caption(document, label, "监测值不足两年的指标", before=True)
         _table(document, ["序号", "指标", "结论", "说明"],
                [[str(s.position), s.name, s.final_label or s.verdict_cn, explanation(s)]
-                for s in rest], widths=[1.1, 3.6, 2.0, 8.9], nowrap=(0, 2))
+                for s in rest], widths=[1.3, 3.6, 2.0, 8.7], nowrap=(0, 2))
         shortfalls = [s for s in rest if s.verdict in ("off_track", "at_risk", "not_achieved")]
         for s in shortfalls:
             _placeholder(document, Placeholder(f"{s.name}未达预期的原因分析及措施"))
@@ -407,7 +408,7 @@ def _commitments(document, report: Report) -> None:
              c.progress.verdict_cn if c.progress else "—"]
             for k, c in enumerate(report.commitments, start=1)]
     _table(document, ["序号", "承诺", "时限", "规则", "最新进展及来源", "结论"], rows,
-           widths=[1.0, 4.4, 1.6, 3.0, 3.8, 1.8], nowrap=(0, 2))
+           widths=[1.3, 4.1, 1.6, 3.0, 3.8, 1.8], nowrap=(0, 2))
     for c in recorded:
         assert c.progress is not None
         _para(document, f"承诺{c.position}（{c.text}）：{c.progress.explanation}")
@@ -460,7 +461,7 @@ def _table(document, header: list[str], rows: list[list[str]], *, widths: list[f
     for values in rows:
         cells = table.add_row().cells
         for cell, text in zip(cells, values, strict=True):
-            _cell(cell, text, colour=PLACEHOLDER_COLOUR if text.startswith("【待填写") else None)
+            _cell(cell, text)
     # Word reads the cells' widths, LibreOffice the grid's: set both.
     table.autofit = False
     for column, width in zip(table.columns, widths, strict=True):
@@ -484,7 +485,15 @@ def _cell(cell, text: str, *, bold: bool = False, colour=None) -> None:
     else:
         paragraph.paragraph_format.first_line_indent = Pt(0)
         paragraph.paragraph_format.line_spacing = 1.0
-    _run(paragraph, text, HEADING_FONT if bold else BODY_FONT, SIZE_TABLE, colour=colour)
+    font = HEADING_FONT if bold else BODY_FONT
+    # A 【待填写…】 placeholder is red wherever it stands in the cell ("全国；【待填写：…】").
+    for k, part in enumerate(_PLACEHOLDER.split(text)):
+        if part:
+            _run(paragraph, part, font, SIZE_TABLE,
+                 colour=PLACEHOLDER_COLOUR if k % 2 else colour)
+
+
+_PLACEHOLDER = re.compile(r"(【待填写[^】]*】)")
 
 
 @lru_cache(maxsize=1)
