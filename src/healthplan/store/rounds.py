@@ -108,10 +108,13 @@ def descendants(session: Session, region: Region) -> list[Region]:
 
 
 def plan_indicators(session: Session, plan_id: int) -> list[str]:
-    """The catalogue indicators of a plan's targets, in the plan's order, once each."""
+    """The catalogue indicators of a plan's targets, in the plan's order, once each; a
+    两项合列 target as its parts (reported separately, as in the template)."""
     ids = session.scalars(select(Target.indicator_id).where(
         Target.plan_id == plan_id, Target.indicator_id.is_not(None)).order_by(Target.position))
-    return list(dict.fromkeys(ids))
+    known = catalog.load_catalog()
+    parts = (known.get(i).components or (i,) if i in known else (i,) for i in ids)
+    return list(dict.fromkeys(p for group in parts for p in group))
 
 
 # --------------------------------------------------------------------------- opening
