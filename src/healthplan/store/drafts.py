@@ -113,6 +113,12 @@ def proposals_for(session: Session, region_text: str, period_text: str) -> tuple
     return region, propose(region.name, list(order.values()), start, end)
 
 
+def planned_regions(session: Session) -> list[Region]:
+    """The regions with a current plan (those proposals can be made for), by code."""
+    found = {p.region_id: p.region for p in _current_plans(session)}
+    return sorted(found.values(), key=lambda r: r.code)
+
+
 # --------------------------------------------------------------------------- drafts
 
 
