@@ -42,6 +42,16 @@ MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sh
          "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 
+# Where a proposal's reason comes to its conclusion (``proposals.propose`` words it so).
+CONCLUSIONS = ("证据不足，未给出建议目标", "建议沿用", "建议目标")
+
+
+def gist(reason: str) -> str:
+    """The conclusion of a proposal's reason (shown; the whole reason folds out), or ""."""
+    found = [k for k in (reason.find(m) for m in CONCLUSIONS) if k >= 0]
+    return reason[min(found):] if found else ""
+
+
 def _regions(session, me):
     ids = readable_region_ids(session, me)
     return [r for r in store.planned_regions(session) if ids is None or r.id in ids]
@@ -79,7 +89,7 @@ def _proposals_page(request, session, me, region_code, period, status_code=200, 
                 errors.append(f"{exc}。")
     can_write = chosen is not None and not errors and may(session, me, Action.load_plan, chosen.id)
     return render(request, "drafts.html", status_code, nav="drafts", regions=regions,
-                  chosen=chosen, period=period, items=items, errors=errors, note=NOTE,
+                  chosen=chosen, period=period, items=items, errors=errors, note=NOTE, gist=gist,
                   can_write=can_write, drafts=_drafts(session, me))
 
 
