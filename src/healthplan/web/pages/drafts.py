@@ -128,15 +128,16 @@ def _draft(request, session, me, draft_id: int) -> Draft:
 
 @router.get("/drafts/{draft_id}", response_class=HTMLResponse)
 @page
-def draft_page(request: Request, draft_id: int, done: str = ""):
+def draft_page(request: Request, draft_id: int, done: str = "", plan: str = ""):
     with reading(request) as session:
         me = login(request, session)
-        return _draft_page(request, session, me, draft_id, done=done)
+        return _draft_page(request, session, me, draft_id, done=done, plan=plan.strip())
 
 
-def _draft_page(request, session, me, draft_id, status_code=200, **context):
+def _draft_page(request, session, me, draft_id, status_code=200, plan="", **context):
     from healthplan.audit import SEVERITIES, SEVERITY_CN
     from healthplan.draftcheck import DRAFT_KINDS
+    from healthplan.draftdiff import CHANGE_CN
     from healthplan.web.review import SEVERITY_CLASS
 
     draft = _draft(request, session, me, draft_id)
@@ -146,7 +147,16 @@ def _draft_page(request, session, me, draft_id, status_code=200, **context):
     except ProposalError as exc:
         unavailable = str(exc)
     counts = {s: sum(1 for f in findings if f.severity == s) for s in SEVERITIES}
+    issued, compared = store.issued_plans(session, draft), None
+    if plan:
+        try:
+            if not plan.isdigit():
+                raise ProposalError(f"规划编号“{plan}”应为数字")
+            compared = store.compare_with_plan(session, draft, int(plan))
+        except ProposalError as exc:
+            context.setdefault("errors", []).append(f"无法对照：{exc}。")
     return render(request, "draft.html", status_code, nav="drafts", draft=draft,
+                  issued=issued, compared=compared, change_cn=CHANGE_CN, chosen_plan=plan,
                   rows=store.draft_lines(draft), findings=findings, counts=counts,
                   unavailable=unavailable, severities=SEVERITIES, severity_cn=SEVERITY_CN,
                   severity_class=SEVERITY_CLASS, kind_cn=DRAFT_KINDS,
