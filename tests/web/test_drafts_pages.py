@@ -34,6 +34,8 @@ def test_planner_makes_checks_and_uploads_a_draft(sqlite_client, sqlite_web_db, 
     assert "建议目标，非规划数据" in page.text and 'id="proposal-life_expectancy"' in page.text
     life = page.text.split('id="proposal-life_expectancy"')[1].split("</tr>")[0]
     assert "2020 年：" in life and ">80<" in life.replace("<br>", "<")  # baseline year, parent target
+    assert "<details><summary>建议目标≥" in life  # the reason folded behind its conclusion
+    assert client.get("/drafts/99999999999999999999").status_code in (404, 422)
     bad = client.get("/drafts", params={"region": WUXI, "period": "2026-2028"})
     assert "不是五年" in bad.text and 'id="draft-new"' not in bad.text
 

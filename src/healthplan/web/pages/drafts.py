@@ -9,9 +9,10 @@ and a bad upload is shown on the draft page with nothing stored."""
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
+from pathlib import Path as FilePath
+from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from healthplan.permissions import Action
 from healthplan.proposals import ProposalError, check_period
 from healthplan.store import drafts as store
 from healthplan.store.models import Draft
+from healthplan.web.api.common import MAX_ID
 from healthplan.web.auth import readable_region_ids
 from healthplan.web.pages.common import (
     CSRF_FIELD,
@@ -37,6 +39,7 @@ from healthplan.web.pages.common import (
 )
 
 router = APIRouter(include_in_schema=False)
+DraftId = Annotated[int, Path(ge=1, le=MAX_ID)]
 NOTE = "建议目标，非规划数据"
 MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -128,7 +131,7 @@ def _draft(request, session, me, draft_id: int) -> Draft:
 
 @router.get("/drafts/{draft_id}", response_class=HTMLResponse)
 @page
-def draft_page(request: Request, draft_id: int, done: str = "", plan: str = ""):
+def draft_page(request: Request, draft_id: DraftId, done: str = "", plan: str = ""):
     with reading(request) as session:
         me = login(request, session)
         return _draft_page(request, session, me, draft_id, done=done, plan=plan.strip())
@@ -165,7 +168,7 @@ def _draft_page(request, session, me, draft_id, status_code=200, plan="", **cont
 
 @router.get("/drafts/{draft_id}/file")
 @page
-def draft_file(request: Request, draft_id: int, format: str = "xlsx"):
+def draft_file(request: Request, draft_id: DraftId, format: str = "xlsx"):
     from healthplan.reports.draft_table import write_draft_docx, write_draft_xlsx
 
     if format not in MEDIA:
@@ -174,7 +177,7 @@ def draft_file(request: Request, draft_id: int, format: str = "xlsx"):
         me = login(request, session)
         draft = _draft(request, session, me, draft_id)
         with tempfile.TemporaryDirectory(prefix="healthplan-draft-") as folder:
-            path = Path(folder) / f"draft.{format}"
+            path = FilePath(folder) / f"draft.{format}"
             (write_draft_docx if format == "docx" else write_draft_xlsx)(
                 draft.title, draft.period_start, draft.period_end, store.draft_lines(draft), path)
             data = path.read_bytes()
@@ -183,7 +186,7 @@ def draft_file(request: Request, draft_id: int, format: str = "xlsx"):
 
 @router.post("/drafts/{draft_id}/upload", response_class=HTMLResponse)
 @page
-async def draft_upload(request: Request, draft_id: int):
+async def draft_upload(request: Request, draft_id: DraftId):
     limit = request.app.state.settings.max_upload_bytes
     form = await request.form(max_files=1, max_fields=5)
     check_csrf(request, form.get(CSRF_FIELD))
