@@ -187,6 +187,31 @@ def upload(draft_id: int = typer.Argument(..., help="草案 ID"),
     typer.echo(f"已更新规划草案 {draft_id}：{len(lines)} 项指标（据 {file.name}）")
 
 
+@draft_app.command("compare")
+def compare(draft_id: int = typer.Argument(..., help="草案 ID"),
+            plan: int = typer.Option(..., "--plan", help="印发后载入的规划 ID（同一地区、同一规划期）"),
+            format: ShowFormat = typer.Option(ShowFormat.table, "--format", "-f", help="json 或 table")) -> None:
+    """对照印发规划与最后一版草案：印发时新增、删除、修改了哪些指标（单位、基期值、目标值、属性）。"""
+    from healthplan.draftdiff import render_changes
+    from healthplan.proposals import ProposalError
+    from healthplan.store.drafts import compare_with_plan
+
+    db = open_db()
+    try:
+        with db.session() as session:
+            draft = _draft_or_fail(session, draft_id)
+            issued, changes, unchanged = compare_with_plan(session, draft, plan)
+            label = f"规划草案 {draft_id} 对照规划 {issued.id}《{issued.title}》"
+    except ProposalError as exc:
+        raise bad_input(str(exc)) from None
+    if format is ShowFormat.json:
+        typer.echo(json.dumps({"draft": draft_id, "plan": plan, "unchanged": unchanged,
+                               "changes": [c.to_json() for c in changes]}, ensure_ascii=False, indent=1))
+    else:
+        typer.echo(label)
+        typer.echo(render_changes(changes, unchanged))
+
+
 @app.command("succession")
 def succession(plan_id: int = typer.Argument(..., help="规划 ID（如“十五五”规划）"),
                format: ShowFormat = typer.Option(ShowFormat.table, "--format", "-f", help="json 或 table")) -> None:

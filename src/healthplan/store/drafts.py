@@ -113,6 +113,12 @@ def proposals_for(session: Session, region_text: str, period_text: str) -> tuple
     return region, propose(region.name, list(order.values()), start, end)
 
 
+def planned_regions(session: Session) -> list[Region]:
+    """The regions with a current plan (those proposals can be made for), by code."""
+    found = {p.region_id: p.region for p in _current_plans(session)}
+    return sorted(found.values(), key=lambda r: r.code)
+
+
 # --------------------------------------------------------------------------- drafts
 
 
@@ -189,6 +195,35 @@ def replace_rows(session: Session, draft: Draft, lines: list[DraftLine], *, user
 def check_stored_draft(session: Session, draft: Draft) -> list:
     _, proposals = proposals_for(session, draft.region.code, f"{draft.period_start}-{draft.period_end}")
     return check_draft(draft_lines(draft), {p.indicator_id: p for p in proposals})
+
+
+def issued_plans(session: Session, draft: Draft) -> list[Plan]:
+    """The current plans of the draft's region and period (the plan as issued, once loaded)."""
+    return [p for p in _current_plans(session) if p.region_id == draft.region_id
+            and (p.period_start, p.period_end) == (draft.period_start, draft.period_end)]
+
+
+def compare_with_plan(session: Session, draft: Draft, plan_id: int):
+    """``draftdiff.compare_rows`` of the draft against a stored plan of the same region and
+    period: (plan, changes, number of rows unchanged). ProposalError for an unknown plan
+    or one of another region or period."""
+    from healthplan.draftdiff import compare_rows
+
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise ProposalError(f"没有编号为 {plan_id} 的规划（healthplan plans 列出）")
+    if plan.region_id != draft.region_id or (plan.period_start, plan.period_end) != (
+            draft.period_start, draft.period_end):
+        raise ProposalError(f"规划 {plan_id}《{plan.title}》（{plan.region.name}，{plan.period_start}–"
+                            f"{plan.period_end}）与规划草案 {draft.id}（{draft.region.name}，{draft.period_start}–"
+                            f"{draft.period_end}）不是同一{'地区' if plan.region_id != draft.region_id else '规划期'}，不能对照")
+    issued = [DraftLine(k, t.category, t.name, t.unit, t.indicator_id, t.baseline_text or "",
+                        t.target_text or "", t.attribute or "")
+              for k, t in enumerate(plan.targets, start=1)]
+    lines = draft_lines(draft)
+    changes = compare_rows(lines, issued)
+    touched = sum(1 for c in changes if c.kind != "added")
+    return plan, changes, len(lines) - touched
 
 
 # --------------------------------------------------------------------------- succession

@@ -27,6 +27,7 @@ def install(app: FastAPI) -> None:
     from healthplan.web.pages import (
         bulletin_upload,
         common,
+        drafts,
         entry,
         matrix,
         plan_upload,
@@ -47,3 +48,4 @@ def install(app: FastAPI) -> None:
     app.include_router(bulletin_upload.router)
     app.include_router(matrix.router)
     app.include_router(tracked_list.router)
+    app.include_router(drafts.router)
