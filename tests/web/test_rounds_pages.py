@@ -33,6 +33,7 @@ def test_round_pages(sqlite_client, sqlite_web_db, users):
     client.cookies.clear()
     log_in(client, users["clerk"].name, users["clerk"].password)
     assert "待填报的任务" in client.get("/rounds").text
+    assert 'id="notice-open"' in client.get("/").text  # the first page after login says so too
     task_url = f"{board_url}/tasks/{JIANGYIN}"
     task = client.get(task_url)
     assert task.status_code == 200 and 'id="step-submit"' in task.text
@@ -64,6 +65,7 @@ def test_round_pages(sqlite_client, sqlite_web_db, users):
     client.cookies.clear()
     log_in(client, users["planner"].name, users["planner"].password)
     assert "待审核的任务" in client.get("/rounds").text
+    assert 'id="notice-waiting"' in client.get("/").text
     task = client.get(task_url)
     returned = client.post(f"{task_url}/step", data={
         "action": "return", f"c_{BEDS}": "请核对床位口径", "csrf": csrf_of(task.text)},

@@ -101,6 +101,7 @@ class RegionNode:
 @page
 def plans_page(request: Request):
     from healthplan.store.evaluation import evaluate_stored_plan
+    from healthplan.store.rounds import notices as round_notices
 
     with reading(request) as session:
         me = login(request, session)
@@ -129,8 +130,10 @@ def plans_page(request: Request):
                 walk(node.children, depth + 1)
 
         walk(roots, 0)
+        # what the user's reporting rounds ask of them, seen on login (issue 16)
+        notices = round_notices(session, me) if me is not None else None
         return render(request, "plans.html", rows=rows, counts=counts, superseded=superseded,
-                      plan_count=len(plans))
+                      plan_count=len(plans), notices=notices)
 
 
 # --------------------------------------------------------------------------- dashboard
