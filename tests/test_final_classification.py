@@ -70,3 +70,12 @@ def test_every_class_has_its_rule_in_the_json():
     assert data["label"] == "完成" and data["rule"] == FINAL_RULES["completed"]
     assert set(FINAL_RULES) == {"ahead", "completed", "basically", "not_completed", "on_track",
                                 "lagging", "no_data", "needs_judgement"}
+
+
+def test_completion_is_free_of_float_noise_at_the_boundary():
+    """A change of exactly 90 % of the planned one is 基本完成, whatever the float arithmetic
+    makes of 0.9 (here (2.9 - 2.0) / (3.0 - 2.0) * 100 = 89.99999999999999 unrounded)."""
+    from healthplan.final import _completion
+
+    assert (2.9 - 2.0) / (3.0 - 2.0) * 100 < 90
+    assert _completion(2.9, 2.0, 3.0, "higher") == 90.0

@@ -85,7 +85,11 @@ def _completion(value: float, baseline: float | None, threshold: float | None,
     if baseline is None or threshold is None or not _sign(direction):
         return None
     need = _goodness(threshold, baseline, direction)
-    return None if need <= 0 else _goodness(value, baseline, direction) / need * 100
+    if need <= 0:
+        return None
+    # Rounded off the float noise (28.5714285714285, 131.99999999999932): a change of
+    # exactly 90 % must not fall short of BASICALLY_DONE by 1e-13.
+    return round(_goodness(value, baseline, direction) / need * 100, 6)
 
 
 def classify(rule: Rule, *, verdict: str, threshold: float | None, baseline: float | None,
