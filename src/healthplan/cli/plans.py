@@ -345,8 +345,10 @@ def demo(
                   "全国数据和规划文件所列数值是真实的，均注明来源。", highlight=False)
     else:
         out.print("说明：示例库只含规划文件所列的基期值、完成值和已发布的全国数据，均注明来源；"
-                  "各地区 2021 年以后的监测值需要导入（healthplan observe import），因此“十四五”指标暂为“无数据”。"
-                  "要看各种评价结论的样子，可另建模拟库：healthplan demo --simulated（数据为模拟，仅供演示培训）。",
+                  "各地区 2021 年以后的监测值需要导入，因此“十四五”指标暂为“无数据”。", highlight=False)
+        # The commands on lines of their own: a wrapped line would break them in two.
+        out.print("  导入监测值：healthplan observe import 文件.xlsx", highlight=False)
+        out.print("  看各种评价结论的样子，另建模拟库（数据为模拟，仅供演示培训）：healthplan demo --simulated",
                   highlight=False)
     db_words = ["--db", url] if url else []
 
