@@ -26,6 +26,7 @@ def test_usage_errors_are_chinese(tmp_path):
         (("--db", db, "evaluate", "--bogus", "1"), ("没有选项 --bogus",)),
         (("--db", db, "evaluate", "--plan", "1", "-f", "xml"), ("“xml”", "可选：table、json")),
         (("--db", db, "plans", "extra"), ("多余的参数：extra",)),
+        (("ingest",), ("缺少参数 文件",)),  # arguments are named in Chinese too
     ]:
         result = run_cli(*args)
         assert_bad_input(result, *words)
@@ -40,6 +41,7 @@ def test_help_pages_are_chinese_and_whole():
         assert page.returncode == 0, page.stderr
         text = page.stdout
         assert text.startswith("用法：healthplan"), text[:200]
+        assert not re.search(r"[{\[][A-Z_]+[}\]]|\{file", text.splitlines()[0]), text.splitlines()[0]
         assert "显示本帮助并退出" in text
         for english in ("Usage:", "Options:", "Commands:", "Arguments:", "Show this message",
                         "[required]", "[default:", "<str>", "<int>", "<path>", "<bool>"):

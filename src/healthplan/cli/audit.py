@@ -19,11 +19,11 @@ class AuditFormat(StrEnum):
 
 @app.command()
 def audit(
-    plan: str = typer.Argument(..., metavar="PLAN_ID|FILE",
+    plan: str = typer.Argument(..., metavar="规划ID|文件",
                                help=f"已载入规划的 ID（healthplan plans 列出），或{PLAN_FILES_HELP}"),
     format: AuditFormat = typer.Option(AuditFormat.table, "--format", "-f",
                                        help="table：可读清单；json：问题列表（kind、severity、message、evidence）"),
-    parent: str = typer.Option(None, "--parent", metavar="PLAN_ID|FILE",
+    parent: str = typer.Option(None, "--parent", metavar="规划ID|文件",
                                help="用于比较目标的上级规划（ID 或文件）；规划 ID 默认取其已关联的上级规划"),
 ) -> None:
     """审查规划：前后数字矛盾、编号缺漏、目标低于基期或上级规划、单位与指标定义、

@@ -24,6 +24,11 @@ HELP_OPTION_TEXT = "显示本帮助并退出"
 # Typer's type names → what the help shows in their place.
 METAVARS = {"<int>": "整数", "<float>": "数字", "<str>": "文本", "<text>": "文本",
             "<path>": "路径", "<file>": "文件", "<directory>": "文件夹", "<bool>": "是/否"}
+# How an argument is named in a command's usage line ("用法：healthplan ingest [选项] 文件...").
+ARGUMENT_WORDS = {"file": "文件", "files": "文件", "plan": "规划", "plan_id": "规划ID",
+                  "draft_id": "草案ID", "round_id": "轮次ID", "region": "地区",
+                  "indicator": "指标", "name": "用户名", "query": "检索词"}
+
 HELP_WORDS = [
     (re.compile(r"^Usage: ", re.M), "用法："),
     (re.compile(r"\[OPTIONS\]"), "[选项]"),
@@ -163,10 +168,20 @@ def localise(app: typer.Typer) -> None:
         localise(group.typer_instance)
 
 
+def _name_arguments(command) -> None:
+    """Arguments named in Chinese, in the usage line and in "缺少参数 文件" alike."""
+    for param in command.params:
+        if getattr(param, "param_type_name", "") == "argument" and param.metavar is None:
+            param.metavar = ARGUMENT_WORDS.get(param.name, param.name.upper())
+    for sub in getattr(command, "commands", {}).values():
+        _name_arguments(sub)
+
+
 def run(app: typer.Typer, args: list[str] | None = None) -> int:
     """Run the command line; the exit status."""
     localise(app)
     command = typer.main.get_command(app)
+    _name_arguments(command)
     try:
         result = command.main(args=args, prog_name="healthplan", standalone_mode=False)
     except click_errors.NoArgsIsHelpError as exc:

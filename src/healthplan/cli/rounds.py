@@ -100,7 +100,7 @@ FIELDS = ("region_code", "region", "status", "submitted_at", "on_time", "values_
 
 @round_app.command("status")
 def status_command(
-    round_id: int = typer.Argument(..., metavar="ROUND", help="轮次编号"),
+    round_id: int = typer.Argument(..., metavar="轮次ID", help="轮次编号"),
     format: str = typer.Option("table", "--format", help="输出格式：table 或 json"),
 ) -> None:
     """填报进度：每个地区的状态、报送时间、是否按时、已填/应填数值、待处理标记。"""
@@ -186,14 +186,14 @@ COMMENT = typer.Option("", "--comment", help="意见或原因（退回、撤回�
 
 
 @round_app.command("submit")
-def submit_command(round_id: int = typer.Argument(..., metavar="ROUND"), region: str = REGION,
+def submit_command(round_id: int = typer.Argument(..., metavar="轮次ID"), region: str = REGION,
                    comment: str = COMMENT) -> None:
     """报送本地区的任务（检查完整性和疑似异常值）。"""
     _step("submit", round_id, region, comment)
 
 
 @round_app.command("approve")
-def approve_command(round_id: int = typer.Argument(..., metavar="ROUND"), region: str = REGION,
+def approve_command(round_id: int = typer.Argument(..., metavar="轮次ID"), region: str = REGION,
                     comment: str = COMMENT) -> None:
     """审核通过下级地区的任务（数值随即锁定）。"""
     _step("approve", round_id, region, comment)
@@ -201,7 +201,7 @@ def approve_command(round_id: int = typer.Argument(..., metavar="ROUND"), region
 
 @round_app.command("return")
 def return_command(
-    round_id: int = typer.Argument(..., metavar="ROUND"), region: str = REGION,
+    round_id: int = typer.Argument(..., metavar="轮次ID"), region: str = REGION,
     comment: str = COMMENT,
     value: list[str] = typer.Option(None, "--value", help="对具体数值的意见：指标代码=意见（可重复）"),
 ) -> None:
@@ -216,14 +216,14 @@ def return_command(
 
 
 @round_app.command("withdraw")
-def withdraw_command(round_id: int = typer.Argument(..., metavar="ROUND"), region: str = REGION,
+def withdraw_command(round_id: int = typer.Argument(..., metavar="轮次ID"), region: str = REGION,
                      comment: str = COMMENT) -> None:
     """撤回：填报人员撤回尚未审核的报送；审核人或其上级撤回审核（须写明原因，数值解锁）。"""
     _step("withdraw", round_id, region, comment)
 
 
 @round_app.command("accept")
-def accept_command(round_id: int = typer.Argument(..., metavar="ROUND"), region: str = REGION,
+def accept_command(round_id: int = typer.Argument(..., metavar="轮次ID"), region: str = REGION,
                    comment: str = COMMENT) -> None:
     """上级接收已审核的任务（已上报）。"""
     _step("accept", round_id, region, comment)
@@ -231,7 +231,7 @@ def accept_command(round_id: int = typer.Argument(..., metavar="ROUND"), region:
 
 @round_app.command("confirm")
 def confirm_command(
-    round_id: int = typer.Argument(..., metavar="ROUND"), region: str = REGION,
+    round_id: int = typer.Argument(..., metavar="轮次ID"), region: str = REGION,
     indicator: str = typer.Option(..., "--indicator", help="指标代码"),
     comment: str = typer.Option(..., "--comment", help="说明该数值为何属实"),
 ) -> None:
@@ -241,7 +241,7 @@ def confirm_command(
 
 @round_app.command("no-data")
 def no_data_command(
-    round_id: int = typer.Argument(..., metavar="ROUND"), region: str = REGION,
+    round_id: int = typer.Argument(..., metavar="轮次ID"), region: str = REGION,
     indicator: str = typer.Option(..., "--indicator", help="指标代码"),
     reason: str = typer.Option(..., "--reason", help="暂无数据的原因"),
 ) -> None:

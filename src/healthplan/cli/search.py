@@ -17,7 +17,7 @@ class SearchFormat(StrEnum):
 
 @app.command("search")
 def search_command(
-    query: str = typer.Argument(None, metavar="QUERY",
+    query: str = typer.Argument(None, metavar="检索词",
                                 help="检索词，多个词用空格分开（须同时出现），如 \"急救 反应时间\""),
     region: str = typer.Option(None, "--region", metavar="地区",
                                help="只查该地区及其下级地区的规划（名称或六位行政区划代码）"),
