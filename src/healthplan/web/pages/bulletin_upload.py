@@ -19,14 +19,21 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
-from starlette.datastructures import UploadFile
 
 from healthplan import catalog
 from healthplan.documents.reader import SUPPORTED
 from healthplan.imports.rows import number_text
 from healthplan.web.api.bulletins import apply_decisions, read_bulletin_bytes, stored_values
 from healthplan.web.errors import Problem as ApiProblem
-from healthplan.web.pages.common import CSRF_FIELD, check_csrf, login, page, reading, render
+from healthplan.web.pages.common import (
+    CSRF_FIELD,
+    check_csrf,
+    login,
+    page,
+    reading,
+    render,
+    uploaded,
+)
 
 router = APIRouter(include_in_schema=False)
 
@@ -96,15 +103,8 @@ def _review(request: Request, name: str, data: bytes, region: str, year: str,
 @router.post("/bulletin-upload", response_class=HTMLResponse)
 @page
 async def upload_submit(request: Request):
-    limit = request.app.state.settings.max_upload_bytes
-    form = await request.form(max_files=1, max_fields=10)
-    check_csrf(request, form.get(CSRF_FIELD))
-    upload = form.get("file")
-    data, name = b"", ""
-    if isinstance(upload, UploadFile) and upload.filename:
-        data, name = await upload.read(limit + 1), upload.filename
-        await upload.close()
-    return await run_in_threadpool(_review, request, name, data, str(form.get("region") or ""),
+    form, name, data = await uploaded(request)
+    return await run_in_threadpool(_review, request, name, data or b"", str(form.get("region") or ""),
                                    str(form.get("year") or ""))
 
 

@@ -230,6 +230,23 @@ def permit(request: Request, session: Session, me: Principal, action: Action,
         authorise(log_session, me, action, region_id, what=what)
 
 
+async def uploaded(request: Request, max_fields: int = 10):
+    """A page's upload form (its CSRF token checked) and its file: (form, file name, at most
+    one byte more than the upload limit — enough to tell it is too large — or None when no
+    file was chosen)."""
+    from starlette.datastructures import UploadFile
+
+    limit = request.app.state.settings.max_upload_bytes
+    form = await request.form(max_files=1, max_fields=max_fields)
+    check_csrf(request, form.get(CSRF_FIELD))
+    upload = form.get("file")
+    if not (isinstance(upload, UploadFile) and upload.filename):
+        return form, "", None
+    data = await upload.read(limit + 1)
+    await upload.close()
+    return form, upload.filename, data
+
+
 def attachment(data: bytes, filename: str, media_type: str) -> Response:
     """A download with a Chinese file name (RFC 5987) and an ASCII fallback."""
     fallback = "".join(ch if ch.isascii() and ch not in '"\\' else "_" for ch in filename)

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Form, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
-from starlette.datastructures import UploadFile
 
 from healthplan.permissions import Action
 from healthplan.proposals import ProposalError, check_period
@@ -25,7 +24,6 @@ from healthplan.store.models import Draft
 from healthplan.web.api.common import MAX_ID
 from healthplan.web.auth import readable_region_ids
 from healthplan.web.pages.common import (
-    CSRF_FIELD,
     PageError,
     attachment,
     check_csrf,
@@ -35,6 +33,7 @@ from healthplan.web.pages.common import (
     permit,
     reading,
     render,
+    uploaded,
     writing,
 )
 
@@ -187,15 +186,9 @@ def draft_file(request: Request, draft_id: DraftId, format: str = "xlsx"):
 @router.post("/drafts/{draft_id}/upload", response_class=HTMLResponse)
 @page
 async def draft_upload(request: Request, draft_id: DraftId):
-    limit = request.app.state.settings.max_upload_bytes
-    form = await request.form(max_files=1, max_fields=5)
-    check_csrf(request, form.get(CSRF_FIELD))
-    upload = form.get("file")
-    data, name = b"", ""
-    if isinstance(upload, UploadFile) and upload.filename:
-        data, name = await upload.read(limit + 1), upload.filename
-        await upload.close()
-    return await run_in_threadpool(_upload, request, draft_id, name, data, limit)
+    form, name, data = await uploaded(request, max_fields=5)
+    return await run_in_threadpool(_upload, request, draft_id, name, data or b"",
+                                   request.app.state.settings.max_upload_bytes)
 
 
 def _upload(request, draft_id, name, data, limit):

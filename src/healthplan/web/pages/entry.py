@@ -20,13 +20,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
 
 from healthplan.permissions import Action, Principal
 from healthplan.store.models import ImportBatch, Observation, Plan, User
 from healthplan.store.regions import full_name
 from healthplan.web.pages.common import (
-    CSRF_FIELD,
     attachment,
     check_csrf,
     db,
@@ -35,6 +33,7 @@ from healthplan.web.pages.common import (
     permit,
     reading,
     render,
+    uploaded,
     writing,
 )
 from healthplan.web.pages.views import MEDIA, plan_links, readable_plan
@@ -105,18 +104,10 @@ def upload_form(request: Request, plan_id: int):
 @router.post("/plans/{plan_id}/upload", response_class=HTMLResponse)
 @page
 async def upload_submit(request: Request, plan_id: int):
-    limit = _upload_limit(request)
-    form = await request.form(max_files=1, max_fields=10)
-    check_csrf(request, form.get(CSRF_FIELD))
-    upload = form.get("file")
+    form, name, data = await uploaded(request)
     pending = form.get("pending") or ""
-    if isinstance(upload, UploadFile) and upload.filename:
-        data = await upload.read(limit + 1)
-        name = upload.filename
-        await upload.close()
-    else:
-        data, name = None, ""
-    return await run_in_threadpool(_upload, request, plan_id, data, name, str(pending), limit)
+    return await run_in_threadpool(_upload, request, plan_id, data, name, str(pending),
+                                   _upload_limit(request))
 
 
 def _upload(request: Request, plan_id: int, data: bytes | None, name: str, pending: str,

@@ -18,7 +18,6 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
-from starlette.datastructures import UploadFile
 
 from healthplan.documents.reader import SUPPORTED
 from healthplan.extract.corrections import (
@@ -38,6 +37,7 @@ from healthplan.web.pages.common import (
     permit,
     reading,
     render,
+    uploaded,
     writing,
 )
 from healthplan.web.plan_upload import Reviewed, UploadRejected, read_upload, review, store
@@ -76,14 +76,7 @@ def upload_form(request: Request):
 @router.post("/plan-upload", response_class=HTMLResponse)
 @page
 async def upload_submit(request: Request):
-    limit = _limit(request)
-    form = await request.form(max_files=1, max_fields=10)
-    check_csrf(request, form.get(CSRF_FIELD))
-    upload = form.get("file")
-    data, name = None, ""
-    if isinstance(upload, UploadFile) and upload.filename:
-        data, name = await upload.read(limit + 1), upload.filename
-        await upload.close()
+    form, name, data = await uploaded(request)
     region = str(form.get("region") or "")
     return await run_in_threadpool(_review_step, request, name, data, region, False, {})
 
